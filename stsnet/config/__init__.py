@@ -1,0 +1,10 @@
+"""Pydantic models of every setting, with the paper's values as defaults.
+
+Flows take these models as parameters, so the Prefect UI renders them as forms and bad values are
+refused before any work starts. Each area keeps its settings in its own module.
+"""
+
+from stsnet.config.model import ModelSettings
+from stsnet.config.training import TrainingSettings
+
+__all__ = ["ModelSettings", "TrainingSettings"]
