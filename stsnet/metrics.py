@@ -128,7 +128,9 @@ class LesionDetection:
 
     @property
     def precision(self) -> float:
-        return self.matched_components / self.predicted_components if self.predicted_components else float("nan")
+        return (
+            self.matched_components / self.predicted_components if self.predicted_components else float("nan")
+        )
 
 
 def lesion_detection(pred: np.ndarray, target: np.ndarray) -> LesionDetection:
@@ -211,7 +213,10 @@ def summarize(
     for bucket in SIZE_BUCKETS:
         in_bucket = torch.tensor([b == bucket for b in buckets], dtype=torch.bool)
         if in_bucket.any():
-            summary["by_size"][bucket] = {"images": int(in_bucket.sum()), **_means(per_image, keep & in_bucket)}
+            summary["by_size"][bucket] = {
+                "images": int(in_bucket.sum()),
+                **_means(per_image, keep & in_bucket),
+            }
     if case_ids is not None:
         summary["per_case_dice"] = {k: 100.0 * v for k, v in per_case_dice(confusion, case_ids).items()}
     return summary

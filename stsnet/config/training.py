@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class TrainingSettings(BaseModel):
@@ -16,7 +14,7 @@ class TrainingSettings(BaseModel):
     batch_size: int = Field(4, ge=1, le=1024, description="Images per step and worker (paper: 4).")
     lr: float = Field(1e-4, gt=0, le=1.0, description="AdamW learning rate (paper: 1e-4).")
     weight_decay: float = Field(1e-2, ge=0, le=1.0, description="AdamW weight decay (torch default).")
-    loss: Literal["ce", "dice_ce"] = Field("ce", description="Cross-entropy (paper) or Dice + CE.")
+    loss: str = Field("ce", description="Loss name: 'ce' (paper), 'dice_ce', or a baseline's original loss.")
     seed: int = Field(2021, ge=0, description="Seed of weights, sampling and augmentation (paper: 2021).")
     mixed_precision: bool = Field(
         True, description="bf16/fp16 autocast where the hardware supports it; off gives plain fp32."
@@ -26,3 +24,12 @@ class TrainingSettings(BaseModel):
         None, ge=1, description="Cap on steps per epoch, for smoke runs; None trains on every batch."
     )
     loader_workers: int = Field(0, ge=0, le=64, description="DataLoader worker processes per trainer.")
+
+    @field_validator("loss")
+    @classmethod
+    def _known_loss(cls, name: str) -> str:
+        from stsnet.losses import list_losses
+
+        if name not in list_losses():
+            raise ValueError(f"unknown loss {name!r}; known losses: {', '.join(list_losses())}")
+        return name

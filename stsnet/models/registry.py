@@ -8,6 +8,7 @@ A saved model is its registry name and build config plus a state_dict, rebuilt i
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +18,42 @@ from torch import nn
 ModelBuilder = Callable[..., nn.Module]
 
 _BUILDERS: dict[str, ModelBuilder] = {}
+_INFO: dict[str, ModelInfo] = {}
 
 
-def register_model(name: str) -> Callable[[ModelBuilder], ModelBuilder]:
-    """Register `builder` under `name`; a second builder under the same name is an error."""
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the reports need to know of a registered model beside its builder."""
+
+    name: str
+    paper_name: str | None = None
+    note: str | None = None
+
+
+def register_model(
+    name: str, paper_name: str | None = None, note: str | None = None
+) -> Callable[[ModelBuilder], ModelBuilder]:
+    """Register `builder` under `name`; a second builder under the same name is an error.
+
+    Args:
+        name: registry name (lower case, as typed on the command line).
+        paper_name: the model's row name in the paper's tables, if it has one.
+        note: a known discrepancy with the paper, printed by `stsnet models`.
+    """
 
     def decorate(builder: ModelBuilder) -> ModelBuilder:
         if name in _BUILDERS:
             raise ValueError(f"model name {name!r} is already registered by {_BUILDERS[name].__module__}")
         _BUILDERS[name] = builder
+        _INFO[name] = ModelInfo(name, paper_name, note)
         return builder
 
     return decorate
+
+
+def model_info(name: str) -> ModelInfo:
+    """Paper name and notes of the registered model `name`."""
+    return _INFO[check_model_name(name)]
 
 
 def list_models() -> list[str]:
@@ -85,7 +110,9 @@ def model_from_payload(payload: dict[str, Any], source: str = "checkpoint") -> n
     try:
         model.load_state_dict(payload["state_dict"])
     except RuntimeError as error:
-        raise ValueError(f"{source}: weights do not fit the {model.stsnet_config['name']!r} model: {error}") from None
+        raise ValueError(
+            f"{source}: weights do not fit the {model.stsnet_config['name']!r} model: {error}"
+        ) from None
     return model
 
 

@@ -70,7 +70,7 @@ class STSNet(nn.Module):
         return F.interpolate(logits, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
 
-@register_model("sts-net")
+@register_model("sts-net", paper_name="STS-Net")
 def sts_net(**config) -> STSNet:
     """The paper's network: ResNeXt50-32x4d + ESCA (kernel 3) + DeepLabV3."""
     return STSNet(**config)
