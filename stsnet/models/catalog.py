@@ -3,4 +3,9 @@
 Adding a model is adding its module and one line here.
 """
 
+import stsnet.models.baselines.centroidnet
+import stsnet.models.baselines.deeplabv3
+import stsnet.models.baselines.r2unet
+import stsnet.models.baselines.unet
+import stsnet.models.baselines.unet_plus_plus
 import stsnet.models.stsnet  # noqa: F401

@@ -1,11 +1,16 @@
-"""The encoder contract and a timm encoder with attention in the feature path.
+"""The encoder contract and encoders with attention in the feature path.
 
 Contract (as smp's encoders): `out_channels` lists the channels of the features `forward` returns,
 ordered by decreasing resolution; `output_stride` is the reduction of the last one.
+
+In-flow attention is attached with forward hooks that replace a stage's output by its attended
+version, so the attended tensor is both the returned feature and what the next stage receives.
+Hooks work for timm feature extractors and for smp's encoders alike, whatever their stage loop.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -27,12 +32,62 @@ class Encoder(Protocol):
         ...
 
 
-class AttentiveTimmEncoder(nn.Module):
-    """A timm `features_only` encoder with an attention block after every returned stage.
+# Where each smp encoder's five stages end: the modules whose outputs smp returns as features.
+SMP_STAGE_MODULES: dict[str, tuple[str, ...]] = {
+    "resnet50": ("relu", "layer1", "layer2", "layer3", "layer4"),
+    "resnext50_32x4d": ("relu", "layer1", "layer2", "layer3", "layer4"),
+    "mobilenet_v2": ("features.1", "features.3", "features.6", "features.13", "features.18"),
+    "efficientnet-b0": ("_swish", "_blocks.2", "_blocks.4", "_blocks.8", "_blocks.15"),
+    "dpn68": (
+        "features.conv1_1.act",
+        "features.conv2_3",
+        "features.conv3_4",
+        "features.conv4_12",
+        "features.conv5_bn_ac",
+    ),
+}
 
-    The attention is in-flow: a forward hook replaces each stage's output by its attended version,
-    so the attended tensor is both the returned feature and what the next stage receives. Hooks
-    work for every timm feature extractor, whatever its internal stage loop.
+
+def attach_in_flow_attention(
+    body: nn.Module,
+    module_names: Sequence[str],
+    channels: Sequence[int],
+    attention: str,
+    kernel: KernelRule = 3,
+) -> nn.ModuleList:
+    """Hook one attention block after each named module of `body`; returns the blocks to register.
+
+    A module may return a tuple of tensors (DPN's dual-path blocks): the attention then sees their
+    channel concatenation, and the attended parts flow on split as they came.
+    """
+    blocks = nn.ModuleList(create_attention(attention, c, kernel=kernel) for c in channels)
+    for module_name, block in zip(module_names, blocks, strict=True):
+        body.get_submodule(module_name).register_forward_hook(_apply_attention(block))
+    return blocks
+
+
+def _apply_attention(block: nn.Module):
+    def hook(module: nn.Module, inputs: tuple, output: torch.Tensor | tuple) -> torch.Tensor | tuple:
+        if isinstance(output, torch.Tensor):
+            return block(output)
+        sizes = [part.shape[1] for part in output]
+        return tuple(block(torch.cat(output, dim=1)).split(sizes, dim=1))
+
+    return hook
+
+
+def create_timm_features(name: str, in_chans: int = 3, weights: str = "none", **options) -> nn.Module:
+    """A timm `features_only` model; `weights` is "none", "imagenet" (hub) or a local file path."""
+    body = timm.create_model(
+        name, features_only=True, in_chans=in_chans, pretrained=weights == "imagenet", **options
+    )
+    if weights not in ("none", "imagenet"):
+        load_local_weights(body, Path(weights))
+    return body
+
+
+class AttentiveTimmEncoder(nn.Module):
+    """A timm `features_only` encoder with an attention block after every returned stage (in-flow).
 
     Args:
         name: timm model name, e.g. "resnext50_32x4d".
@@ -54,35 +109,18 @@ class AttentiveTimmEncoder(nn.Module):
         weights: str = "none",
     ) -> None:
         super().__init__()
-        self.body = timm.create_model(
-            name,
-            features_only=True,
-            output_stride=output_stride,
-            in_chans=in_chans,
-            pretrained=weights == "imagenet",
-        )
-        if weights not in ("none", "imagenet"):
-            _load_local_weights(self.body, Path(weights))
+        self.body = create_timm_features(name, in_chans, weights, output_stride=output_stride)
         self.out_channels = list(self.body.feature_info.channels())
         self.output_stride = output_stride
-        self.attentions = nn.ModuleList(
-            create_attention(attention, c, kernel=attention_kernel) for c in self.out_channels
+        self.attentions = attach_in_flow_attention(
+            self.body, self.body.feature_info.module_name(), self.out_channels, attention, attention_kernel
         )
-        for module_name, block in zip(self.body.feature_info.module_name(), self.attentions, strict=True):
-            self.body.get_submodule(module_name).register_forward_hook(_apply_attention(block))
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         return self.body(x)
 
 
-def _apply_attention(block: nn.Module):
-    def hook(module: nn.Module, inputs: tuple, output: torch.Tensor) -> torch.Tensor:
-        return block(output)
-
-    return hook
-
-
-def _load_local_weights(body: nn.Module, path: Path) -> None:
+def load_local_weights(body: nn.Module, path: Path) -> None:
     """Load encoder weights from a local file (ImageNet weights saved offline), ignoring the head."""
     if not path.is_file():
         raise FileNotFoundError(f"encoder weights file not found: {path}")
