@@ -4,7 +4,8 @@ Flows take these models as parameters, so the Prefect UI renders them as forms a
 refused before any work starts. Each area keeps its settings in its own module.
 """
 
+from stsnet.config.data import AmplificationSettings, DatasetSettings
 from stsnet.config.model import ModelSettings
 from stsnet.config.training import TrainingSettings
 
-__all__ = ["ModelSettings", "TrainingSettings"]
+__all__ = ["AmplificationSettings", "DatasetSettings", "ModelSettings", "TrainingSettings"]

@@ -1,0 +1,94 @@
+"""Reading and validating raw image, mask and volume files.
+
+Every failure is a `ValueError` naming the file and what is wrong, so a bad download is found
+before any prepared data is written.
+
+Mask rule (2D): a mask file must hold only {0, 255} or only {0, 1} (any non-zero value is lesion);
+anything else (JPEG-smoothed edges, class colours) is refused rather than guessed at. Colour masks
+must have identical colour channels; an alpha channel is ignored.
+Label rule (3D): integer values >= 0; binarised (non-zero = lesion) unless multi-class is asked for.
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+BINARY_VALUE_SETS = ({0, 255}, {0, 1})
+AFFINE_TOLERANCE = 1e-3
+
+
+def read_image_2d(path: str | Path) -> np.ndarray:
+    """An H×W×3 uint8 image (grey tiled to three channels, alpha dropped)."""
+    image = _open_image(path)
+    if image.mode in ("I;16", "I", "F"):
+        array = np.asarray(image, dtype=np.float32)
+        span = float(array.max() - array.min()) or 1.0
+        image = Image.fromarray(((array - array.min()) / span * 255).round().astype(np.uint8))
+    array = np.asarray(image.convert("RGB"))
+    if array.size == 0:
+        raise ValueError(f"{path}: empty image")
+    return array
+
+
+def read_mask_2d(path: str | Path) -> np.ndarray:
+    """An H×W uint8 mask with 1 = lesion, after the module's mask rule."""
+    image = _open_image(path)
+    array = np.asarray(image)
+    if array.ndim == 3:
+        colour = array[..., :3] if array.shape[-1] >= 3 else array[..., :1]
+        if (colour != colour[..., :1]).any():
+            raise ValueError(
+                f"{path}: colour mask with differing channels; expected a grey 0/255 or 0/1 mask"
+            )
+        array = colour[..., 0]
+    values = set(np.unique(array).tolist())
+    if not any(values <= allowed for allowed in BINARY_VALUE_SETS):
+        shown = sorted(values)[:8]
+        raise ValueError(f"{path}: mask values {shown} are not binary (expected only 0/255 or only 0/1)")
+    return (array > 0).astype(np.uint8)
+
+
+def _open_image(path: str | Path) -> Image.Image:
+    try:
+        image = Image.open(path)
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ValueError(f"{path}: unreadable image ({error})") from error
+    return image
+
+
+def read_volume(path: str | Path) -> nib.Nifti1Image:
+    """A 3D NIfTI image with its data loaded and checked: X×Y×Z (a trailing 4th axis of 1 is dropped)."""
+    try:
+        image = nib.load(str(path))
+        data = np.asanyarray(image.dataobj)
+    except (EOFError, OSError, zlib.error, nib.filebasedimages.ImageFileError, ValueError) as error:
+        raise ValueError(f"{path}: unreadable or truncated NIfTI ({error})") from error
+    if data.ndim == 4 and data.shape[3] == 1:
+        data = data[..., 0]
+    if data.ndim != 3 or min(data.shape) < 1:
+        raise ValueError(f"{path}: expected a 3D volume (X×Y×Z), got shape {data.shape}")
+    if np.issubdtype(data.dtype, np.floating) and not np.isfinite(data).all():
+        raise ValueError(f"{path}: {int((~np.isfinite(data)).sum())} NaN or infinite voxels")
+    return nib.Nifti1Image(data, image.affine, image.header)
+
+
+def read_label_volume(path: str | Path, reference: nib.Nifti1Image, multiclass: bool) -> np.ndarray:
+    """The X×Y×Z uint8 labels of `path`, checked against the image volume they annotate."""
+    labels = read_volume(path)
+    data = np.asarray(labels.dataobj)
+    if data.shape != reference.shape:
+        raise ValueError(f"{path}: label shape {data.shape} differs from its image's {reference.shape}")
+    if not np.allclose(labels.affine, reference.affine, atol=AFFINE_TOLERANCE):
+        raise ValueError(
+            f"{path}: label affine differs from its image's\n{labels.affine.round(4)}\nvs\n"
+            f"{reference.affine.round(4)}"
+        )
+    if (data < 0).any() or (data != np.round(data)).any() or data.max() > 255:
+        raise ValueError(f"{path}: labels must be integers in 0..255")
+    return (data > 0).astype(np.uint8) if not multiclass else data.astype(np.uint8)
