@@ -14,6 +14,7 @@ from collections.abc import Sequence
 # Sub-command name -> module under stsnet.cli; each module has `add_arguments(parser)` and `run(args)`.
 COMMANDS: dict[str, str] = {
     "models": "stsnet.cli.models",
+    "prepare": "stsnet.cli.prepare",
 }
 
 
