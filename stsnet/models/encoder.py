@@ -86,6 +86,34 @@ def create_timm_features(name: str, in_chans: int = 3, weights: str = "none", **
     return body
 
 
+class ImageNetBackbone(nn.Module):
+    """A complete timm ImageNet classifier read stage by stage as an encoder.
+
+    The reference implementations of M2SNet and CaraNet build the whole ImageNet Res2Net and read
+    its stages, so Table 1's parameter counts include its classification head (2.05 M).
+    The head is kept, frozen (no gradient, so optimisers and DDP skip it) and unused by `forward`,
+    so that the counts match and full ImageNet checkpoints load.
+
+    Args:
+        name: timm model name.
+        in_chans: input channels.
+        weights: "none", "imagenet" (timm's hub) or a local state_dict file of the whole model.
+    """
+
+    def __init__(self, name: str, in_chans: int = 3, weights: str = "none") -> None:
+        super().__init__()
+        self.body = timm.create_model(name, in_chans=in_chans, pretrained=weights == "imagenet")
+        if weights not in ("none", "imagenet"):
+            load_local_weights(self.body, Path(weights))
+        self.body.get_classifier().requires_grad_(False)
+        self.out_channels = [info["num_chs"] for info in self.body.feature_info]
+        self.output_stride = self.body.feature_info[-1]["reduction"]
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The stem and every stage's output, stride 2 first."""
+        return self.body.forward_intermediates(x, intermediates_only=True)
+
+
 class AttentiveTimmEncoder(nn.Module):
     """A timm `features_only` encoder with an attention block after every returned stage (in-flow).
 
