@@ -206,6 +206,9 @@ def _build(
             pool.map(convert_case, refs, [dataset] * len(refs), [parts] * len(refs), range(len(refs)))
         )
         kept = [c for c in converted if c.skipped is None]
+        repeated = [name for name, n in Counter(c.case_id for c in kept).items() if n > 1]
+        if repeated:
+            raise ValueError(f"{dataset.source}: case names occur twice: {', '.join(repeated[:5])}")
         if not kept:
             raise ValueError(
                 f"{dataset.source or dataset.name}: every case was skipped ({converted[0].skipped})"
