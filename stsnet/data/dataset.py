@@ -111,6 +111,7 @@ def open_splits(store: PreparedDataset | str | os.PathLike[str], seed: int = 202
     return {split: open_split(opened, split, seed=seed) for split in SPLITS}
 
 
-def test_rows(store: PreparedDataset | str | os.PathLike[str]) -> list[ManifestRow]:
-    """The test split's manifest rows in dataset order (case, slice: what reassembling volumes needs)."""
-    return _opened(store).manifest("test")
+def split_rows(store: PreparedDataset | str | os.PathLike[str], split: str = "test") -> list[ManifestRow]:
+    """A split's manifest rows in dataset order: the test split's case and slice ids are what
+    evaluation needs to reassemble volumes."""
+    return _opened(store).manifest(split)
