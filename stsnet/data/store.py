@@ -201,7 +201,7 @@ def _build(
     refs = get_source(dataset.name).list_cases(raw_root, dataset)
     parts = build / "parts"
     parts.mkdir(parents=True)
-    with _pool(workers, len(refs)) as pool:
+    with worker_pool(workers, len(refs)) as pool:
         converted = list(
             pool.map(convert_case, refs, [dataset] * len(refs), [parts] * len(refs), range(len(refs)))
         )
@@ -262,7 +262,7 @@ class _InlineExecutor(Executor):
         return map(fn, *iterables)
 
 
-def _pool(workers: int | None, tasks: int) -> Executor:
+def worker_pool(workers: int | None, tasks: int) -> Executor:
     count = min(workers or os.cpu_count() or 1, tasks)
     if count <= 1:
         return _InlineExecutor()
