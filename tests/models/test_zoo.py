@@ -1,0 +1,162 @@
+"""One base tester and a short subclass per registered network (as smp's tests do)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from stsnet.models import create_model, list_models, load_model_file, save_model
+from stsnet.models.complexity import measure
+from stsnet.models.outputs import main_logits
+from stsnet.paper import paper_table
+
+PAPER = {row["model"]: row for row in paper_table(1) if row["amplified"] == "false"}
+
+
+class ModelTester:
+    """Forward/backward, shapes, channels, classes, determinism, registry round trip, complexity."""
+
+    name: str
+    paper_name: str | None = None
+    params_match: bool = False  # BASELINES.md marks the parameter count reproducible
+    flops_match: bool = False  # ... and the paper-convention FLOPs (✓)
+    size: tuple[int, int] = (64, 96)
+    meta_ok: bool = True  # False where building or running needs real data (smp's MiT and PAN)
+
+    @pytest.fixture(scope="class")
+    def model(self) -> torch.nn.Module:
+        torch.manual_seed(0)
+        return create_model(self.name, in_chans=1, classes=3)
+
+    def test_forward_backward_non_square(self, model: torch.nn.Module) -> None:
+        model.train()
+        out = model(torch.randn(2, 1, *self.size))
+        logits = main_logits(out)
+        assert logits.shape == (2, 3, *self.size)
+        logits.float().mean().backward()
+        assert any(p.grad is not None for p in model.parameters())
+
+    def test_default_channels_shape_on_meta(self) -> None:
+        if not self.meta_ok:
+            pytest.skip("cannot be built on the meta device")
+        with torch.device("meta"):
+            model = create_model(self.name, in_chans=3, classes=2).eval()
+            assert model(torch.zeros(2, 3, 64, 64)).shape == (2, 2, 64, 64)
+
+    def test_eval_is_deterministic_and_round_trips(self, model: torch.nn.Module, tmp_path) -> None:
+        model.eval()
+        x = torch.randn(1, 1, 64, 64)
+        with torch.no_grad():
+            first, second = model(x), model(x)
+            torch.testing.assert_close(first, second)
+            save_model(model, tmp_path / "m.pt")
+            rebuilt = load_model_file(tmp_path / "m.pt").eval()
+            torch.testing.assert_close(rebuilt(x), first)
+
+    def test_wrong_channel_count_is_rejected(self, model: torch.nn.Module) -> None:
+        with pytest.raises(ValueError, match="expects"):
+            model(torch.zeros(1, 2, 64, 64))
+
+    @pytest.mark.slow
+    def test_complexity_matches_table_1(self) -> None:
+        if not (self.params_match or self.flops_match):
+            pytest.skip("Table 1 not reproducible for this model (BASELINES.md §7)")
+        counted = measure(self.name, size=480)
+        paper = PAPER[self.paper_name]
+        if self.params_match:
+            assert counted.params_m == pytest.approx(float(paper["params_m"]), rel=0.012)
+        if self.flops_match:
+            assert counted.paper_flops_g == pytest.approx(float(paper["flops_g"]), rel=0.02)
+
+
+class TestSTSNet(ModelTester):
+    name, paper_name, params_match, flops_match = "sts-net", "STS-Net", True, True
+
+
+class TestUNet(ModelTester):
+    name, paper_name, params_match, flops_match = "u-net", "U-Net", True, True
+
+
+class TestUNetPlusPlus(ModelTester):
+    name, paper_name, params_match, flops_match = "unet++", "UNet++", True, True
+
+
+class TestR2UNet(ModelTester):
+    name, paper_name, params_match, flops_match = "r2u-net", "R2U-Net", True, True
+
+
+class TestCentroidNetV2(ModelTester):
+    name, paper_name, params_match, flops_match = "centroidnetv2", "CentroidNetV2", True, True
+
+
+class TestDeepLabV3(ModelTester):
+    name, paper_name = "deeplabv3", "DeepLabV3"
+
+
+class TestDeepLabV3AFMA(ModelTester):
+    name, paper_name, params_match = "deeplabv3-afma", "DeepLabV3AFMA", True
+
+
+class TestDenseASPP(ModelTester):
+    name, paper_name, size = "denseaspp", "DenseASPP", (64, 88)
+
+
+class TestUMNet(ModelTester):
+    name, paper_name, params_match, flops_match = "um-net", "UM-Net", True, True
+
+
+class TestI2UNet(ModelTester):
+    name, paper_name, params_match, flops_match = "i2u-net", "I2U-Net", True, True
+
+
+class TestCaraNet(ModelTester):
+    name, paper_name, params_match, flops_match = "caranet", "CaraNet", True, True
+
+
+class TestM2SNet(ModelTester):
+    name, paper_name, params_match, flops_match = "m2snet", "M2SNet", True, True
+
+
+class TestEHFormer(ModelTester):
+    name, paper_name, params_match, flops_match = "eh-former", "EH-former", True, True
+    meta_ok = False
+
+
+class TestMSGSENet(ModelTester):
+    name, paper_name = "msgse-net", "MSGSE-Net"
+
+
+class TestSTSNetDPN68(ModelTester):
+    name = "sts-net-dpn68"
+
+
+class TestSTSNetPAN(ModelTester):
+    name, meta_ok = "sts-net-pan", False
+
+
+def test_every_registered_name_builds_and_runs() -> None:
+    """On the meta device (shapes only) where possible, else on the CPU."""
+    for name in list_models():
+        try:
+            with torch.device("meta"):
+                shape = create_model(name).eval()(torch.zeros(1, 3, 64, 64)).shape
+        except (RuntimeError, NotImplementedError):
+            with torch.no_grad():
+                shape = create_model(name).eval()(torch.zeros(1, 3, 64, 64)).shape
+        assert shape == (1, 2, 64, 64), name
+
+
+def test_unknown_model_lists_known_names() -> None:
+    with pytest.raises(ValueError, match=r"known models: .*u-net"):
+        create_model("no-such-net")
+
+
+@pytest.mark.parametrize("name", ["u-net", "sts-net", "caranet", "sts-net-unet"])
+def test_classes_below_one_are_rejected(name: str) -> None:
+    with pytest.raises(ValueError, match="classes must be >= 1"), torch.device("meta"):
+        create_model(name, classes=0)
+
+
+def test_variant_rejects_overriding_its_fixed_setting() -> None:
+    with pytest.raises(ValueError, match="fixed by this STS-Net variant"):
+        create_model("sts-net-se", attention="cbam")
