@@ -15,6 +15,7 @@ from collections.abc import Sequence
 COMMANDS: dict[str, str] = {
     "models": "stsnet.cli.models",
     "prepare": "stsnet.cli.prepare",
+    "demo": "stsnet.cli.demo",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
@@ -22,6 +24,9 @@ class TrainingSettings(BaseModel):
     channels_last: bool = Field(True, description="Channels-last memory format (faster convolutions).")
     max_steps_per_epoch: int | None = Field(
         None, ge=1, description="Cap on steps per epoch, for smoke runs; None trains on every batch."
+    )
+    selection_metric: Literal["mdice", "miou", "jaccard", "recall", "precision"] = Field(
+        "mdice", description="Validation metric (paper protocol) that picks the best checkpoint."
     )
     loader_workers: int = Field(0, ge=0, le=64, description="DataLoader worker processes per trainer.")
 
