@@ -57,9 +57,7 @@ def main() -> None:
     dtype = numerics.autocast_dtype or torch.float32
     peak = matmul_flops_per_second(dtype=dtype)
     print(f"machine: {torch.get_num_threads()} threads, matmul {peak / 1e9:.1f} GFLOP/s in {dtype}")
-    print(
-        f"STS-Net training step, batch {BATCH}, {SIZE}×{SIZE}, autocast {numerics.autocast_dtype}, channels-last"
-    )
+    print(f"STS-Net training step, batch {BATCH}, {SIZE}×{SIZE}, autocast {numerics.autocast_dtype}")
     rates = {}
     for attention in ("esca", "none"):
         rate = images_per_second(attention, numerics)

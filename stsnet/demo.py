@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -33,7 +33,9 @@ class DemoSettings:
     test_images: int = 48
     size: int = 96
     area_fraction: tuple[float, float] = (5e-4, 5e-2)
-    training: TrainingSettings = TrainingSettings(epochs=8, batch_size=8, lr=1e-3)
+    training: TrainingSettings = field(
+        default_factory=lambda: TrainingSettings(epochs=8, batch_size=8, lr=1e-3)
+    )
 
 
 def tensors_from_cases(cases: list[Case]) -> TensorDataset:
