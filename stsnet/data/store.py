@@ -105,14 +105,18 @@ class Preparation:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def store_fingerprint(dataset: DatasetSettings, amplification: AmplificationSettings, raw: str) -> str:
-    """The digest naming a store: raw inputs, every setting, and the store format."""
+def store_fingerprint(
+    dataset: DatasetSettings, amplification: AmplificationSettings, raw: str, code_version: str = ""
+) -> str:
+    """The digest naming a store: raw inputs, every setting, the store format (and the code, if given)."""
     payload = {
         "format": FORMAT_VERSION,
         "raw": raw,
         "dataset": dataset.model_dump(mode="json"),
         "amplification": amplification.model_dump(mode="json"),
     }
+    if code_version:
+        payload["code"] = code_version
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -121,10 +125,17 @@ def prepare_dataset(
     amplification: AmplificationSettings | None = None,
     root: str | os.PathLike[str] | None = None,
     workers: int | None = None,
+    raw_root: Path | None = None,
+    raw: str | None = None,
+    code_version: str = "",
 ) -> Preparation:
-    """Read, convert, split and amplify `dataset` into a store under `root` (or reuse an identical one)."""
+    """Read, convert, split and amplify `dataset` into a store under `root` (or reuse an identical one).
+
+    `raw_root`/`raw` give an already materialised raw folder and its fingerprint (see
+    `stsnet.data.stages.ingest`); `code_version` names the code that builds the store.
+    """
     amplification = amplification or AmplificationSettings()
-    fingerprint = store_fingerprint(dataset, amplification, raw_fingerprint(dataset))
+    fingerprint = store_fingerprint(dataset, amplification, raw or raw_fingerprint(dataset), code_version)
     location = join(data_root(root), "prepared", f"{dataset.name}-{fingerprint[:16]}")
     if exists(join(location, INFO_FILE)):
         opened = open_prepared(location)
@@ -134,7 +145,7 @@ def prepare_dataset(
     with tempfile.TemporaryDirectory(dir=scratch_parent, prefix="prepare-") as scratch:
         build = _build_folder(location, Path(scratch))
         try:
-            info = _build(dataset, amplification, fingerprint, Path(scratch), build, workers)
+            info = _build(dataset, amplification, fingerprint, Path(scratch), build, workers, raw_root)
             _publish(build, location)
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
@@ -196,8 +207,9 @@ def _build(
     scratch: Path,
     build: Path,
     workers: int | None,
+    raw_root: Path | None = None,
 ) -> dict[str, Any]:
-    raw_root = materialise(dataset, scratch)
+    raw_root = raw_root or materialise(dataset, scratch)
     refs = get_source(dataset.name).list_cases(raw_root, dataset)
     parts = build / "parts"
     parts.mkdir(parents=True)
