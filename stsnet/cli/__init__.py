@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "models": "stsnet.cli.models",
     "prepare": "stsnet.cli.prepare",
     "demo": "stsnet.cli.demo",
+    "report": "stsnet.cli.report",
 }
 
 
