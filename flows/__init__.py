@@ -1,0 +1,1 @@
+"""Prefect flows: the pipeline, the benchmark and ablation grids, and prediction."""
