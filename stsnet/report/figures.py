@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 from mlflow.tracking import MlflowClient
 from PIL import Image
 
@@ -29,7 +30,11 @@ BOX_MARGIN = 4
 
 
 def comparison_rows(masks: np.ndarray, worst_reference: np.ndarray | None) -> list[tuple[str, int]]:
-    """(label, test index) of the smallest, median and largest lesion and the reference's worst image."""
+    """(label, test index) of the smallest, median and largest lesion and the reference's worst image.
+
+    The worst image is the lowest per-image mDice among images with a lesion: a missed small lesion
+    is what the figure should show, not false positives on an empty image.
+    """
     pixels = (masks.reshape(len(masks), -1) > 0).sum(axis=1)
     lesions = np.flatnonzero(pixels)
     if lesions.size == 0:
@@ -40,8 +45,10 @@ def comparison_rows(masks: np.ndarray, worst_reference: np.ndarray | None) -> li
         ("median lesion", int(order[len(order) // 2])),
         ("largest lesion", int(order[-1])),
     ]
-    if worst_reference is not None and not np.all(np.isnan(worst_reference)):
-        rows.append(("worst of STS-Net", int(np.nanargmin(worst_reference))))
+    if worst_reference is not None:
+        scores = np.where(pixels > 0, worst_reference, np.nan)
+        if not np.all(np.isnan(scores)):
+            rows.append(("worst of STS-Net", int(np.nanargmin(scores))))
     return rows
 
 
@@ -161,6 +168,7 @@ def learning_curves(dataset: str, cells: Sequence[Cell], path: Path) -> Path:
                     ax.plot(steps, values, marker=".", label=f"{cell.model}/{cell.amplification}/s{run.seed}")
     for ax, key in zip(axes, CURVE_METRICS, strict=True):
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(key)
     handles, labels = axes[0].get_legend_handles_labels()
     if handles:
