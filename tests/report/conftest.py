@@ -1,7 +1,7 @@
 """A synthetic benchmark in a temporary SQLite MLflow store, as the benchmark flow leaves it.
 
-2 models × 2 datasets × plain/amplified × 2 seeds, each run with test metrics, learning curves,
-`evaluation/summary.json` from `stsnet.metrics.summarize` and its predicted masks as PNG; a fake
+2 models × 2 datasets × plain/amplified × 2 seeds and two ablation runs, each with test metrics,
+learning curves, `evaluation/summary.json` from `summarize` and its predicted masks as PNG; a fake
 prepared store holds the test images and ground truth. One cell (buid-s, u-net, method4) failed.
 """
 
@@ -24,6 +24,7 @@ DATASETS = ("sccm2022", "buid-s")
 MODELS = ("sts-net", "u-net")
 AMPLIFICATIONS = ("none", "method4")
 SEEDS = (1, 2)
+ABLATION_RUNS = (("sccm2022", "sts-net-none", "none", 1), ("sccm2022", "sts-net", "method2", 1))
 FAILED_CELL = ("buid-s", "u-net", "method4")
 FAILED_ERROR = "RuntimeError: CUDA out of memory at epoch 3"
 SIDE = 32
@@ -112,4 +113,6 @@ def benchmark(tmp_path_factory: pytest.TempPathFactory) -> Benchmark:
                 for seed in SEEDS:
                     key = (dataset, model, amplification, seed)
                     runs[key] = _log_run(client, experiment_id, key, truth, rng, store, root / "scratch")
+        for key in (k for k in ABLATION_RUNS if k[0] == dataset):
+            runs[key] = _log_run(client, experiment_id, key, truth, rng, store, root / "scratch")
     return Benchmark(uri, root, runs)

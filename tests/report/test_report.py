@@ -13,6 +13,7 @@ from mlflow.tracking import MlflowClient
 from stsnet.cli import main
 from stsnet.report import write_report
 from tests.report.conftest import (
+    ABLATION_RUNS,
     AMPLIFICATIONS,
     BENCHMARK_ID,
     DATASETS,
@@ -35,14 +36,16 @@ def _rows(report: dict, key: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def test_every_cell_is_present_with_its_seeds(report: dict) -> None:
-    assert report["cells"] == len(DATASETS) * len(MODELS) * len(AMPLIFICATIONS)
-    assert report["runs"] == report["cells"] * len(SEEDS)
+def test_every_cell_is_present_with_its_seeds(report: dict, benchmark: Benchmark) -> None:
+    grid = len(DATASETS) * len(MODELS) * len(AMPLIFICATIONS)
+    assert report["cells"] == grid + len(ABLATION_RUNS)
+    assert report["runs"] == grid * len(SEEDS) + len(ABLATION_RUNS)
     for dataset in DATASETS:
         rows = _rows(report, f"table-{dataset}")
         assert {(r["model"], r["amplification"]) for r in rows} == {
-            (m, a) for m in MODELS for a in AMPLIFICATIONS
+            k[1:3] for k in benchmark.runs if k[0] == dataset
         }
+        assert all(r["runs"] != "0" for r in rows)
 
 
 def test_paper_values_are_read_beside_ours(report: dict, benchmark: Benchmark) -> None:
@@ -64,9 +67,13 @@ def test_paper_values_are_read_beside_ours(report: dict, benchmark: Benchmark) -
 def test_ablation_tables_map_rows_to_models(report: dict) -> None:
     table7 = {r["amplification"]: r for r in _rows(report, "table7-sccm2022")}
     assert float(table7["Baseline"]["mdice_paper"]) == 77.34
-    assert table7["Method 4"]["mdice"] != "" and table7["Method 1"]["runs"] == "0"
+    assert table7["Method 2"]["mdice"] != "" and table7["Method 1"]["runs"] == "0"
     table8 = _rows(report, "table8-sccm2022")
     assert [r["mdice_paper"] for r in table8] == ["74.7", "75.84", "77.34", "82.13"]
+    assert table8[0]["runs"] == "1" and table8[1]["runs"] == "0"
+    tables = {Path(p).name for p in report["tables"]}
+    assert "table7-sccm2022.csv" in tables and "table9-sccm2022.csv" not in tables
+    assert not any(name.startswith("table7-buid-s") for name in tables)
 
 
 def test_statistics_are_computed(report: dict) -> None:
