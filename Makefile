@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export RAY_USAGE_STATS_ENABLED ?= 0
 
-.PHONY: install demo test lint format clean
+.PHONY: install demo stack-up stack-down test lint format clean
 
 install: $(STAMP)
 
@@ -18,7 +18,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/stsnet demo
+	$(BIN)/python -m flows.demo
+
+stack-up: $(STAMP)
+	BIN=$(BIN) infra/local/stack-up
+
+stack-down:
+	BIN=$(BIN) infra/local/stack-down
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
