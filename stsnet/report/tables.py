@@ -115,7 +115,10 @@ ABLATION_ROWS = (
 
 
 def dataset_table(dataset: str, cells: Sequence[Cell], complexity: ComplexityFn | None = None) -> Table:
-    """Tables 1–4: every model of `dataset`, plain and amplified, beside the paper's row."""
+    """Tables 1–4: every model of `dataset`, plain and amplified, beside the paper's row.
+
+    The paper's amplified rows ('*') used Method 4; a run with another method has no published row.
+    """
     number_ = DATASET_TABLES.get(dataset)
     published = {(r["model"], r["amplified"]): r for r in paper_table(number_)} if number_ else {}
     with_complexity = number_ == 1 and complexity is not None
@@ -123,7 +126,8 @@ def dataset_table(dataset: str, cells: Sequence[Cell], complexity: ComplexityFn 
     rows = []
     for cell in sorted(ours, key=lambda c: (c.model, c.amplification != PLAIN, c.amplification)):
         paper_name = model_info(cell.model).paper_name or ""
-        paper = published.get((paper_name, "false" if cell.amplification == PLAIN else "true"))
+        published_as = {PLAIN: "false", STANDARD_AMPLIFICATION: "true"}.get(cell.amplification)
+        paper = published.get((paper_name, published_as))
         extra = {}
         if with_complexity and cell.amplification == PLAIN:
             params, flops = complexity(cell.model)

@@ -55,6 +55,7 @@ def test_paper_values_are_read_beside_ours(report: dict, benchmark: Benchmark) -
     assert float(plain["params_m_paper"]) == 39.10
     assert float(plain["params_m"]) == pytest.approx(39.1, abs=0.05)
     assert float(table1[("u-net", "method4")]["jaccard_paper"]) == 44.95
+    assert table1[("sts-net", "method2")]["mdice_paper"] == ""
     ours = np.mean([benchmark.runs[("sccm2022", "sts-net", "none", s)]["paper"]["mdice"] for s in SEEDS])
     assert float(plain["mdice"]) == pytest.approx(ours)
     assert float(plain["mdice_diff"]) == pytest.approx(ours - 77.34)
