@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,8 @@ def test_preset_settings_validate(name: str) -> None:
     parameters = yaml.safe_load((PRESETS / f"{name}.yaml").read_text())["parameters"]
     for dataset in parameters["datasets"]:
         DatasetSettings(**dataset)
-    for method in parameters["amplifications"]:
-        AmplificationSettings(method=method)
+    AmplificationSettings(**parameters["amplification"])
+    assert parameters["amplified"] == [False, True]
     TrainingSettings(**parameters["training"])
     ScalingSettings(**parameters["scaling"])
     assert set(parameters["models"]) <= set(list_models())
@@ -33,3 +34,12 @@ def test_smoke_preset_reads_the_shared_samples() -> None:
     for dataset in parameters["datasets"]:
         if dataset.get("source"):
             assert (root / dataset["source"]).exists(), dataset["source"]
+
+
+@pytest.mark.parametrize("name", ["paper", "smoke"])
+def test_preset_parameters_are_the_benchmark_flows(name: str) -> None:
+    from flows.benchmark import benchmark
+
+    preset = yaml.safe_load((PRESETS / f"{name}.yaml").read_text())
+    assert preset["flow"] == "benchmark"
+    assert set(preset["parameters"]) <= set(inspect.signature(benchmark.fn).parameters)
