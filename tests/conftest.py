@@ -1,3 +1,3 @@
 """Shared pytest fixtures, registered as plugins so every test package can use them."""
 
-pytest_plugins = ["tests.fixtures.s3"]
+pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.prefect"]
