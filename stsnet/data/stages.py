@@ -69,16 +69,17 @@ class StageOutput(BaseModel):
 
 
 def source_digest(patterns: Iterable[str], package_root: Path | None = None) -> str:
-    """SHA-256 of the `stsnet` source files matching `patterns` (globs relative to the package)."""
+    """SHA-256 of the `stsnet` source files matching any of `patterns` (globs relative to the package)."""
     root = package_root or PACKAGE_ROOT
+    files = sorted(
+        {p for pattern in patterns for p in root.glob(pattern) if p.is_file() and p.suffix == ".py"}
+    )
+    if not files:
+        raise FileNotFoundError(f"{root}: no source file matches any of {', '.join(patterns)}")
     digest = hashlib.sha256()
-    for pattern in sorted(patterns):
-        files = sorted(p for p in root.glob(pattern) if p.is_file() and p.suffix == ".py")
-        if not files:
-            raise FileNotFoundError(f"{root}/{pattern}: no source file matches")
-        for file in files:
-            digest.update(f"{file.relative_to(root)}\0".encode())
-            digest.update(file.read_bytes())
+    for file in files:
+        digest.update(f"{file.relative_to(root)}\0".encode())
+        digest.update(file.read_bytes())
     return digest.hexdigest()
 
 
