@@ -159,7 +159,8 @@ def fit(
         started = time.perf_counter()
         loss, images = train_one_epoch(model, train_loader, opt, numerics, max_steps)
         seconds = time.perf_counter() - started
-        val = validate(model, val_loader, numerics, classes) if val_loader is not None else {}
+        # The bare module: a DDP forward would broadcast buffers, a collective the other ranks skip.
+        val = validate(unwrap_model(model), val_loader, numerics, classes) if val_loader is not None else {}
         score = val.get(settings.selection_metric)
         score = -loss if score is None else score
         record = EpochRecord(epoch, loss, images, seconds, opt.scheduler.get_last_lr()[0], val)

@@ -1,0 +1,29 @@
+"""Settings of where and on how many workers training runs (Ray Train)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ScalingSettings(BaseModel):
+    """How many Ray Train workers, on which devices, and where their checkpoints live."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    num_workers: int = Field(1, ge=1, le=1024, description="Data-parallel training workers (DDP replicas).")
+    use_gpu: bool | None = Field(None, description="One GPU per worker; None = when the cluster has GPUs.")
+    cpus_per_worker: float | None = Field(
+        None,
+        gt=0,
+        le=256,
+        description="CPUs reserved per worker; None = sized to the cluster (never more than it has).",
+    )
+    storage_path: str | None = Field(
+        None, description="Run folders and checkpoints: local path or s3://; None = <data root>/ray_results."
+    )
+    max_failures: int = Field(
+        3, ge=-1, le=1000, description="Worker-group restarts from the latest checkpoint; -1 = unlimited."
+    )
+    checkpoints_to_keep: int = Field(
+        2, ge=1, le=100, description="Checkpoints kept (the best by validation and the latest always)."
+    )
