@@ -30,7 +30,10 @@ def segmentation_figure(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
     from matplotlib.patches import Rectangle
+
+    overlay = ListedColormap(["gold"])
 
     rows = max(len(images), 1)
     figure, axes = plt.subplots(rows, 3, figsize=(9, 3 * rows), squeeze=False)
@@ -42,7 +45,7 @@ def segmentation_figure(
             axis.set_xticks([])
             axis.set_yticks([])
             if column == 1:
-                axis.imshow(np.ma.masked_equal(pred > 0, 0), cmap="autumn_r", alpha=0.6, vmin=0, vmax=1)
+                axis.imshow(np.ma.masked_equal(pred > 0, 0), cmap=overlay, alpha=0.5)
             if truth.any():
                 axis.contour(truth > 0, levels=[0.5], colors="red", linewidths=1.0)
             if column == 0:
@@ -50,7 +53,7 @@ def segmentation_figure(
                     Rectangle((left, top), right - left, bottom - top, fill=False, edgecolor="lime", lw=1.2)
                 )
             if column == 2:
-                axis.imshow(np.ma.masked_equal(pred > 0, 0), cmap="autumn_r", alpha=0.6, vmin=0, vmax=1)
+                axis.imshow(np.ma.masked_equal(pred > 0, 0), cmap=overlay, alpha=0.5)
                 axis.set_xlim(left, right)
                 axis.set_ylim(bottom, top)
         axes[row][0].set_ylabel(title, fontsize=8)
@@ -100,7 +103,7 @@ def _zoom_box(mask: np.ndarray) -> tuple[float, float, float, float]:
     if not mask.any():
         return -0.5, height - 0.5, -0.5, width - 0.5
     rows, cols = np.nonzero(mask)
-    half = max(rows.ptp(), cols.ptp(), min(height, width) / 8) * (0.5 + ZOOM_MARGIN)
+    half = max(np.ptp(rows), np.ptp(cols), min(height, width) / 8) * (0.5 + ZOOM_MARGIN)
     centre_row, centre_col = rows.mean(), cols.mean()
     top, left = max(centre_row - half, -0.5), max(centre_col - half, -0.5)
     return top, min(centre_row + half, height - 0.5), left, min(centre_col + half, width - 0.5)

@@ -140,15 +140,20 @@ def _predict(model: torch.nn.Module, images: np.ndarray, batch_size: int, progre
 
 
 def _registry_payload(uri: str) -> dict[str, Any]:
-    """Download the model folder of a registry or run URI and read its `model.pt`."""
-    from mlflow.artifacts import download_artifacts
+    """Download the model folder of a `models:/` or `runs:/` URI and read its `model.pt`.
+
+    Resolved through an explicit client on `tracking_uri()`: MLflow's URI helpers would use the
+    process-wide registry setting instead.
+    """
     from mlflow.exceptions import MlflowException
 
-    from stsnet.tracking import MODEL_FILE, tracking_uri
+    from stsnet.tracking import MODEL_FILE, client, tracking_uri
 
+    mlflow_client = client()
     with tempfile.TemporaryDirectory(prefix="stsnet-model-") as scratch:
         try:
-            local = Path(download_artifacts(artifact_uri=uri, dst_path=scratch, tracking_uri=tracking_uri()))
+            run_id, path = _resolve(mlflow_client, uri)
+            local = Path(mlflow_client.download_artifacts(run_id, path, scratch))
         except (MlflowException, OSError) as error:
             message = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise ValueError(f"model {uri!r} not found at {tracking_uri()}: {message}") from None
@@ -156,6 +161,26 @@ def _registry_payload(uri: str) -> dict[str, Any]:
         if not weights:
             raise ValueError(f"model {uri!r}: no {MODEL_FILE} in its artifacts (not an stsnet model)")
         return load_checkpoint(weights[0])
+
+
+def _resolve(mlflow_client, uri: str) -> tuple[str, str]:
+    """(run id, artifact path) of `models:/NAME@ALIAS`, `models:/NAME/VERSION` or `runs:/ID/PATH`."""
+    from stsnet.tracking import MODEL_ARTIFACT
+
+    if uri.startswith("runs:/"):
+        run_id, _, path = uri.removeprefix("runs:/").partition("/")
+        return run_id, path or MODEL_ARTIFACT
+    if not uri.startswith("models:/"):
+        raise ValueError(f"{uri}: expected models:/NAME@ALIAS, models:/NAME/VERSION, runs:/ID/PATH or a file")
+    reference = uri.removeprefix("models:/")
+    if "@" in reference:
+        name, alias = reference.split("@", 1)
+        version = mlflow_client.get_model_version_by_alias(name, alias)
+    else:
+        name, _, number = reference.partition("/")
+        version = mlflow_client.get_model_version(name, number)
+    source = version.source.rstrip("/")
+    return version.run_id, source.rsplit("/", 1)[-1] if "/" in source else MODEL_ARTIFACT
 
 
 def _publish(staged: Path, output_path: str) -> None:

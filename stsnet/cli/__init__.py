@@ -16,6 +16,9 @@ COMMANDS: dict[str, str] = {
     "models": "stsnet.cli.models",
     "prepare": "stsnet.cli.prepare",
     "demo": "stsnet.cli.demo",
+    "train": "stsnet.cli.train",
+    "evaluate": "stsnet.cli.evaluate",
+    "predict": "stsnet.cli.predict",
     "report": "stsnet.cli.report",
 }
 
