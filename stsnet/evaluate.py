@@ -24,7 +24,6 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader
 
-from stsnet.cli.output import _finite
 from stsnet.data.dataset import open_split
 from stsnet.data.slices import reassemble_volume
 from stsnet.data.store import PreparedDataset, open_prepared
@@ -74,7 +73,7 @@ def evaluate(checkpoint: str, store: str, output_dir: str, batch_size: int = 8) 
         else:
             summary["per_case"] = _write_images(rows, predicted_np, summary["per_image"], folder / "masks")
         _figure(np.asarray(images), np.asarray(masks), predicted_np, rows, folder / FIGURE_FILE)
-        (folder / SUMMARY_FILE).write_text(json.dumps(_finite(summary), indent=2))
+        (folder / SUMMARY_FILE).write_text(json.dumps(summary, indent=2))
         _publish(folder, output_dir)
     return summary
 

@@ -19,7 +19,7 @@ from stsnet.evaluate import FIGURE_FILE, SUMMARY_FILE, evaluate
 from stsnet.paths import data_root
 from stsnet.storage import is_remote, join
 from stsnet.tracking import log_training_run, register_model, registered_name, run_location
-from stsnet.train.launcher import train, train_in_process
+from stsnet.train.launcher import absolute_store, train, train_in_process
 
 
 def default_run_name(dataset: DatasetSettings, model: ModelSettings) -> str:
@@ -40,8 +40,7 @@ def training_job(
 ) -> dict[str, Any]:
     """Train, evaluate, log and register; returns a JSON-ready summary naming the MLflow run."""
     prepared = prepare_dataset(dataset, amplification)
-    store = prepared.dataset.location
-    store = store if is_remote(store) else os.path.abspath(store)
+    store = absolute_store(prepared.dataset.location)
     run_name = run_name or default_run_name(dataset, model)
     if use_ray:
         result = train(store, model, training, scaling, run_name)

@@ -42,6 +42,11 @@ def default_storage_path(storage_path: str | None = None) -> str:
     return path if is_remote(path) else os.path.abspath(path)
 
 
+def absolute_store(store: str) -> str:
+    """The store as an absolute path (Ray workers run in their own working directory) or its s3:// URI."""
+    return store if is_remote(store) else os.path.abspath(store)
+
+
 def train(
     store: str,
     model: ModelSettings,
@@ -68,7 +73,7 @@ def train(
         path, filesystem = _ray_storage(storage)
         trainer = TorchTrainer(
             _ray_entry(),
-            train_loop_config=worker_config(store, model, training, fail_once),
+            train_loop_config=worker_config(absolute_store(store), model, training, fail_once),
             scaling_config=_scaling_config(scaling),
             run_config=RunConfig(
                 name=run_name,
@@ -104,7 +109,7 @@ def train_in_process(
     """The same worker loop in this process, without Ray; the same `run_name` resumes."""
     storage = default_storage_path(storage_path)
     session = LocalSession(join(storage, run_name), keep)
-    train_worker(worker_config(store, model, training, fail_once), session)
+    train_worker(worker_config(absolute_store(store), model, training, fail_once), session)
     kept = session.index()
     best = max(kept, key=lambda entry: entry["score"])
     return _result(
