@@ -67,3 +67,17 @@ def test_evaluation_writes_summary_masks_and_figure(tiny_store, tmp_path):
     assert len(masks) == 3 and set(np.unique(np.asarray(Image.open(masks[0])))) <= {0, 255}
     assert Image.open(output / "figure.png").size[0] > 100
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".evaluation")], "staging left behind"
+
+
+def test_checkpoints_on_s3_resume_and_evaluate(tiny_store, tmp_path, s3_bucket):
+    storage = f"s3://{s3_bucket}/runs"
+    one = TrainingSettings(epochs=1, batch_size=2, max_steps_per_epoch=1)
+    train_in_process(tiny_store, ModelSettings(name="u-net"), one, "remote", storage)
+    two = TrainingSettings(epochs=2, batch_size=2, max_steps_per_epoch=1)
+
+    result = train_in_process(tiny_store, ModelSettings(name="u-net"), two, "remote", storage)
+
+    assert [h["epoch"] for h in result.history] == [1, 2]
+    assert result.latest_checkpoint == f"{storage}/remote/epoch-0002/checkpoint.pt"
+    summary = evaluate(result.best_checkpoint, tiny_store, str(tmp_path / "evaluation"))
+    assert summary["checkpoint"].startswith("s3://") and (tmp_path / "evaluation" / "summary.json").exists()
