@@ -32,6 +32,7 @@ MODEL_FILE = "model.pt"
 CHAMPION, CHALLENGER = "champion", "challenger"
 TEST_METRICS = ("mdice", "miou", "jaccard", "recall", "precision")
 PARAM_LIMIT = 6000
+ERROR_TAG = "stsnet.error"
 _SECRET = re.compile(r"secret|password|token|credential|access_key", re.IGNORECASE)
 
 
@@ -46,27 +47,35 @@ def tracking_uri() -> str:
     return f"sqlite:///{local / 'mlflow.db'}"
 
 
-def client():
-    """An `MlflowClient` on `tracking_uri()` (also the registry)."""
+def client(uri: str | None = None):
+    """An `MlflowClient` on `uri`, else `tracking_uri()` (also the registry)."""
     from mlflow import MlflowClient
 
-    uri = tracking_uri()
+    uri = uri or tracking_uri()
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
-def experiment_id(name: str) -> str:
-    """The id of experiment `name`, created on first use (artifacts under the data root when embedded)."""
+def experiment_id(name: str, uri: str | None = None) -> str:
+    """The id of experiment `name` at `uri` (default `tracking_uri()`), created on first use.
+
+    A new experiment's artifacts go under the data root for the embedded store, beside the database
+    for another SQLite file, and to the server's default otherwise; never MLflow's `./mlruns`.
+    """
     from mlflow.exceptions import MlflowException
 
-    mlflow_client = client()
+    mlflow_client = client(uri)
     found = mlflow_client.get_experiment_by_name(name)
     if found is not None:
         return found.experiment_id
     location = None
-    if "MLFLOW_TRACKING_URI" not in os.environ:
+    explicit = uri or os.environ.get("MLFLOW_TRACKING_URI")
+    if not explicit:
         root = data_root()
         artifacts = join(root, "mlartifacts", name)
         location = artifacts if is_remote(root) else Path(artifacts).absolute().as_uri()
+    elif explicit.startswith("sqlite:///"):
+        database = Path(explicit.removeprefix("sqlite:///"))
+        location = (database.absolute().parent / "mlartifacts" / name).as_uri()
     try:
         return mlflow_client.create_experiment(name, artifact_location=location)
     except MlflowException:
@@ -141,6 +150,19 @@ def log_training_run(
         raise
     mlflow_client.set_terminated(run_id, "FINISHED")
     return run_id
+
+
+def log_failed_run(experiment: str, tags: dict[str, str], error: str, uri: str | None = None) -> str:
+    """Record a grid cell that failed before logging its own run: a FAILED run with the cell's tags
+    and the error under `stsnet.error`, so a report shows the cell as failed, not as missing."""
+    mlflow_client = client(uri)
+    run = mlflow_client.create_run(
+        experiment_id(experiment, uri),
+        tags={**tags, ERROR_TAG: error[:PARAM_LIMIT]},
+        run_name=tags.get("stsnet.run_name"),
+    )
+    mlflow_client.set_terminated(run.info.run_id, "FAILED")
+    return run.info.run_id
 
 
 def register_model(run_id: str, checkpoint: str, name: str, metric: str = "mdice") -> dict[str, Any]:

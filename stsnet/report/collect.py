@@ -17,13 +17,13 @@ from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
 from stsnet.metrics import PAPER_METRICS
+from stsnet.tracking import ERROR_TAG
 
 BENCHMARK_TAG = "stsnet.benchmark_id"
 DATASET_TAG = "stsnet.dataset"
 MODEL_TAG = "stsnet.model"
 AMPLIFICATION_TAG = "stsnet.amplification"
 SEED_TAG = "stsnet.seed"
-ERROR_TAG = "stsnet.error"
 STORE_PARAM = "store"
 SUMMARY_ARTIFACT = "evaluation/summary.json"
 MASKS_ARTIFACT = "evaluation/masks"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mlflow.tracking import MlflowClient
 
+from stsnet import tracking
 from stsnet.models.complexity import measure
 from stsnet.paths import data_root, local_cache_root
 from stsnet.report.cells import build_cells
@@ -24,15 +25,11 @@ EXPERIMENT_PREFIX = "stsnet-"
 COMPLEXITY_SIZE = 480
 
 
-def default_tracking_uri() -> str:
-    """`$MLFLOW_TRACKING_URI`, else the SQLite store under the data root."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path(data_root()) / 'mlflow.db'}"
-
-
-def default_output_dir(benchmark_id: str) -> Path:
+def default_output_dir(benchmark_id: str, root: str | None = None) -> Path:
     """`<data root>/reports/<id>/` (a local copy under the cache when the data root is s3://)."""
-    root = data_root()
-    return Path(local_cache_root() if root.startswith("s3://") else root) / "reports" / benchmark_id
+    location = data_root(root)
+    base = local_cache_root(root) if location.startswith("s3://") else location
+    return Path(base) / "reports" / benchmark_id
 
 
 @cache
@@ -55,11 +52,11 @@ def write_report(
         complexity: measure Params/FLOPs for Table 1 (a few seconds per model).
 
     Returns:
-        Paths written, the number of cells and runs, the failed cells with their errors, and
-        the figures that could not be drawn (with why).
+        Paths written (`headline_tables`: each dataset's Table 1–4 in Markdown), the number of
+        cells and runs, the failed cells with their errors, and the figures not drawn (with why).
     """
-    uri = tracking_uri or default_tracking_uri()
-    client = MlflowClient(tracking_uri=uri)
+    uri = tracking_uri or tracking.tracking_uri()
+    client = tracking.client(uri)
     names = experiments or [
         e.name
         for e in client.search_experiments()
@@ -75,7 +72,7 @@ def write_report(
     out = Path(output_dir) if output_dir else default_output_dir(benchmark_id)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
-    sections, tables_written, figures_written, problems_all = [], [], [], []
+    sections, tables_written, headline, figures_written, problems_all = [], [], [], [], []
     for dataset in sorted({c.dataset for c in cells}):
         tables = [
             dataset_table(dataset, cells, _complexity if complexity else None),
@@ -89,6 +86,7 @@ def write_report(
                 path = out / "tables" / f"{table.key}.{suffix}"
                 path.write_text(text)
                 tables_written.append(str(path))
+        headline.append(str(out / "tables" / f"{tables[0].key}.md"))
         figures, problems = [], []
         try:
             figures.append(
@@ -125,6 +123,7 @@ def write_report(
         "html": str(out / "report.html"),
         "markdown": str(out / "report.md"),
         "tables": tables_written,
+        "headline_tables": headline,
         "figures": figures_written,
         "cells": len(cells),
         "runs": len(records),
@@ -132,15 +131,13 @@ def write_report(
         "figure_problems": problems_all,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
-    summary["report_run_id"] = _log_report(client, benchmark_id, out)
+    summary["report_run_id"] = _log_report(client, uri, benchmark_id, out)
     return summary
 
 
-def _log_report(client: MlflowClient, benchmark_id: str, folder: Path) -> str:
-    experiment = client.get_experiment_by_name(REPORT_EXPERIMENT)
-    experiment_id = experiment.experiment_id if experiment else client.create_experiment(REPORT_EXPERIMENT)
+def _log_report(client: MlflowClient, uri: str, benchmark_id: str, folder: Path) -> str:
     run = client.create_run(
-        experiment_id,
+        tracking.experiment_id(REPORT_EXPERIMENT, uri),
         run_name=f"report-{benchmark_id}",
         tags={BENCHMARK_TAG: benchmark_id, REPORT_TAG: "true"},
     )
