@@ -34,10 +34,8 @@ DATASET_PRESETS: dict[str, dict[str, Any]] = {
 
 # The embedded default: synthetic SCCM-like volumes, sized for a 2-core CPU in a few minutes.
 DEMO_PARAMETERS: dict[str, Any] = {
-    "dataset": {"name": "synthetic-sccm", "size": 96, "synthetic_count": 12},
+    "dataset": {"name": "synthetic-sccm", "size": 128, "synthetic_count": 12},
     "amplification": {"method": "method4"},
     "model": {"name": "sts-net"},
-    "training": {"epochs": 3, "batch_size": 8, "lr": 0.001, "max_steps_per_epoch": 12},
-    "registered_name": "sts-net-demo",
-    "experiment": "stsnet-demo",
+    "training": {"epochs": 6, "batch_size": 8, "lr": 0.001, "max_steps_per_epoch": 20},
 }

@@ -15,6 +15,7 @@ from prefect.states import State
 from pydantic import BaseModel, Field
 
 from flows.parameters import ModelChoice, check_parameters
+from stsnet import tracking
 from stsnet.config import AmplificationSettings, DatasetSettings, ScalingSettings, TrainingSettings
 from stsnet.paths import data_root
 from stsnet.storage import is_remote, join
@@ -68,7 +69,7 @@ def pipeline(
     training: TrainingSettings = TrainingSettings(),  # noqa: B008
     scaling: ScalingSettings = ScalingSettings(),  # noqa: B008
     registered_name: str | None = None,
-    experiment: str = "stsnet",
+    experiment: str | None = None,
     data_root: str | None = None,
     benchmark_id: str | None = None,
 ) -> PipelineResult:
@@ -80,8 +81,9 @@ def pipeline(
         model: The registered model to train.
         training: Epochs, batch size, learning rate, loss, seed, numerics.
         scaling: Ray Train workers and devices; checkpoints under `<data root>/ray_results` by default.
-        registered_name: MLflow registered-model name; default `<model>-<dataset>`.
-        experiment: MLflow experiment of the run.
+        registered_name: MLflow registered-model name; default `stsnet-<dataset>` for STS-Net,
+            `<model>-<dataset>` for the baselines.
+        experiment: MLflow experiment of the run; default `stsnet-<dataset>` (one per dataset).
         data_root: Where stores, checkpoints and the task cache live (local or s3://).
         benchmark_id: Tags the MLflow run as one cell of a benchmark or ablation.
     """
@@ -115,8 +117,8 @@ def pipeline(
         register,
         trained=trained,
         evaluation=evaluation,
-        name=registered_name or f"{model.name}-{dataset.name}",
-        experiment=experiment,
+        name=registered_name or tracking.registered_name(model.name, dataset.name),
+        experiment=experiment or f"stsnet-{dataset.name}",
         params=params,
         tags=tags,
     )

@@ -13,7 +13,7 @@ from tasks.prediction import segment
 @flow(name="predict", log_prints=True, validate_parameters=True)
 def predict(
     inputs: str,
-    model_uri: str = "models:/sts-net-synthetic-sccm@champion",
+    model_uri: str = "models:/stsnet-synthetic-sccm@champion",
     output: str | None = None,
     batch_size: PositiveInt = 8,
 ) -> dict[str, Any]:

@@ -52,8 +52,9 @@ def register(
         params,
         trained.history,
         evaluation.summary,
-        [evaluation.output_dir],
-        tags,
+        {"evaluation": evaluation.output_dir},
+        {**tags, "stsnet.run_name": trained.run_name},
     )
     version = tracking.register_model(run_id, trained.best_checkpoint, name)
-    return RegisteredModel(run_id=run_id, **{k: str(v) if k == "version" else v for k, v in version.items()})
+    fields = {key: version[key] for key in ("name", "version", "alias", "uri")}
+    return RegisteredModel(run_id=run_id, **fields)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from prefect import task
@@ -44,6 +49,58 @@ def run_name(
     return f"{model.name}-{digest}"
 
 
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def local_ray() -> Iterator[None]:
+    """A local Ray instance on 127.0.0.1 whose processes know its address, unless one is connected.
+
+    Ray Train's placement-group cleaner finds the cluster by address (without `RAY_ADDRESS` it dies
+    with a traceback whenever another Ray instance runs on the machine), then asks the state API,
+    which minimal Ray lacks, and warns every few seconds: its logger is set to errors only. Workers
+    get the caller's `PYTHONWARNINGS`.
+    """
+
+    def quiet_cleaner() -> None:
+        # Defined here so that Ray ships it by value: workers need not import this package.
+        name = "ray.train.v2._internal.execution.controller.placement_group_cleaner"
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+    import ray
+
+    if ray.is_initialized() or os.environ.get("RAY_ADDRESS"):
+        yield
+        return
+    port = free_port()
+    env_vars = {"RAY_ADDRESS": f"127.0.0.1:{port}"}
+    if "PYTHONWARNINGS" in os.environ:
+        env_vars["PYTHONWARNINGS"] = os.environ["PYTHONWARNINGS"]
+    previous = os.environ.get("RAY_GCS_SERVER_PORT")
+    os.environ["RAY_GCS_SERVER_PORT"] = str(port)
+    try:
+        ray.init(
+            address="local",
+            include_dashboard=False,
+            configure_logging=False,
+            _node_ip_address="127.0.0.1",
+            runtime_env={"env_vars": env_vars, "worker_process_setup_hook": quiet_cleaner},
+        )
+    finally:
+        if previous is None:
+            os.environ.pop("RAY_GCS_SERVER_PORT")
+        else:
+            os.environ["RAY_GCS_SERVER_PORT"] = previous
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
 # A retry relaunches the same run name, which resumes from the run's latest checkpoint.
 @task(
     name="train",
@@ -58,7 +115,8 @@ def train(
     """Train `model` on the prepared store with Ray Train (resuming the run if it exists)."""
     from stsnet.train.launcher import train as launch
 
-    result = launch(store.location, model, training, scaling, run_name(store, model, training, scaling))
+    with local_ray():
+        result = launch(store.location, model, training, scaling, run_name(store, model, training, scaling))
     return TrainedModel(
         run_name=result.run_name,
         storage_path=result.storage_path,

@@ -74,9 +74,8 @@ def test_data_tasks_rerun_exactly_downstream_of_a_change(prefect_api, tmp_path, 
     assert prepare(dataset, method4, root)["outcomes"] == dict.fromkeys(DATA_TASKS, "Completed")
 
 
-def test_pipeline_reruns_train_evaluate_register_after_a_training_change(prefect_api, stsnet_home):
-    pytest.importorskip("stsnet.evaluate")
-    pytest.importorskip("stsnet.tracking")
+@pytest.mark.slow
+def test_pipeline_reruns_train_evaluate_register_after_a_training_change(prefect_api, ray_local, stsnet_home):
     first = pipeline(**TINY_PARAMETERS)
     assert set(first.tasks.values()) == {"Completed"}
     again = pipeline(**TINY_PARAMETERS)
