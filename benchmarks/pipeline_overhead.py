@@ -8,12 +8,10 @@ Run: `python -m benchmarks.pipeline_overhead`.
 
 from __future__ import annotations
 
+import flows.quiet  # noqa: F401 - first: quiet environment before the libraries load
+
+# isort: split
 import os
-
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-
 import tempfile
 import time
 
@@ -44,11 +42,11 @@ def direct(root: str) -> float:
         store.location,
         ModelSettings(**p["model"]),
         TrainingSettings(**p["training"]),
-        ScalingSettings(storage_path=os.path.join(root, "ray_results")),
+        ScalingSettings(**p.get("scaling", {}), storage_path=os.path.join(root, "ray_results")),
         "direct",
     )
     summary = evaluate(result.best_checkpoint, store.location, os.path.join(root, "evaluation"))
-    run_id = tracking.log_training_run("overhead", {}, result.history, summary, [], {})
+    run_id = tracking.log_training_run("overhead", {}, result.history, summary, {}, {})
     tracking.register_model(run_id, result.best_checkpoint, "overhead-direct")
     return time.perf_counter() - started
 

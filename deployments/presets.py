@@ -37,5 +37,6 @@ DEMO_PARAMETERS: dict[str, Any] = {
     "dataset": {"name": "synthetic-sccm", "size": 128, "synthetic_count": 12},
     "amplification": {"method": "method4"},
     "model": {"name": "sts-net"},
-    "training": {"epochs": 6, "batch_size": 8, "lr": 0.001, "max_steps_per_epoch": 20},
+    "training": {"epochs": 6, "batch_size": 8, "lr": 0.001, "loss": "dice_ce", "max_steps_per_epoch": 25},
+    "scaling": {"cpus_per_worker": 2},
 }

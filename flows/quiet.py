@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from typing import Any
 
 QUIET_ENVIRONMENT = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -21,6 +22,13 @@ QUIET_ENVIRONMENT = {
     "PYTHONWARNINGS": "ignore",
 }
 
+
+def _drop_warning(*args: Any, **kwargs: Any) -> None:
+    """`warnings.showwarning` that shows nothing: filters alone do not last, as an import in MLflow's
+    dependency tree resets them."""
+
+
 for name, value in QUIET_ENVIRONMENT.items():
     os.environ.setdefault(name, value)
 warnings.simplefilter("ignore")
+warnings.showwarning = _drop_warning

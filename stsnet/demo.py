@@ -1,6 +1,7 @@
-"""The single-process main job: synthetic small targets -> STS-Net on the CPU -> the paper's metrics.
+"""`stsnet demo`, the quick mode: synthetic 2D small targets -> STS-Net on the CPU -> the paper's metrics.
 
-Sized to finish in a few minutes on a 2-core CPU while showing real learning.
+One process, no Prefect, Ray or MLflow: the library alone, for checking a machine or a model change
+in a few minutes. `make demo` runs the whole pipeline (`flows.demo`) instead.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Run the main job on the embedded default: synthetic data, STS-Net, the paper's metrics.
+"""`stsnet demo`: the quick, single-process mode (no Prefect, Ray or MLflow) of `make demo`.
 
-Prints the metrics table of STS-Net and of the all-background prediction on the held-out split.
+Trains STS-Net on synthetic 2D images and prints the metrics table of STS-Net and of the
+all-background prediction on the held-out split.
 """
 
 from __future__ import annotations
