@@ -11,7 +11,7 @@ from typing import Any, Literal
 from prefect import flow
 from prefect.runtime import flow_run
 
-from flows.grid import Cell, run_cells
+from flows.grid import Cell, run_grid
 from flows.parameters import ModelName, check_parameters
 from stsnet.config import AmplificationSettings, DatasetSettings, ScalingSettings, TrainingSettings
 
@@ -78,10 +78,11 @@ def ablation(
     seed: int = 2021,
     training: TrainingSettings = TrainingSettings(),  # noqa: B008
     scaling: ScalingSettings = ScalingSettings(),  # noqa: B008
-    experiment: str = "stsnet-ablation",
+    experiment: str | None = None,
+    complexity: bool = True,
     data_root: str | None = None,
-) -> list[dict[str, Any]]:
-    """Tables 5-9 of the paper on `dataset`; ends with a table artifact of every cell.
+) -> dict[str, Any]:
+    """Tables 5-9 of the paper on `dataset`; ends with the report of every cell.
 
     Args:
         dataset: The dataset (the paper uses SCCM-2022).
@@ -91,7 +92,8 @@ def ablation(
         seed: Training seed of every cell.
         training: Training settings shared by every cell.
         scaling: Ray Train workers and devices.
-        experiment: MLflow experiment of every cell's run.
+        experiment: MLflow experiment of every cell's run; default `stsnet-<dataset>`.
+        complexity: Measure Params/FLOPs for the report's Table 1 (seconds per model).
         data_root: Where stores, checkpoints and the task cache live.
     """
     check_parameters(dataset)
@@ -106,4 +108,6 @@ def ablation(
         for table, model, method in ablation_cells(tables, extra_models, amplification)
     ]
     ablation_id = f"ablation-{flow_run.get_id() or 'local'}"
-    return run_cells(cells, training, scaling, experiment, ablation_id, data_root, "ablation-table")
+    return run_grid(
+        cells, training, scaling, experiment, ablation_id, data_root, "ablation-table", complexity
+    )

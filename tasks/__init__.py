@@ -4,6 +4,7 @@ from tasks.data import amplify, convert_slices, ingest
 from tasks.evaluation import Evaluation, evaluate
 from tasks.prediction import segment
 from tasks.registry import RegisteredModel, register
+from tasks.report import report
 from tasks.training import TrainedModel, train
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "evaluate",
     "ingest",
     "register",
+    "report",
     "segment",
     "train",
 ]

@@ -115,6 +115,10 @@ def test_figures_html_and_mlflow_run_are_written(report: dict, benchmark: Benchm
     client = MlflowClient(tracking_uri=benchmark.uri)
     artifacts = {a.path for a in client.list_artifacts(report["report_run_id"])}
     assert {"report.html", "tables", "figures"} <= artifacts
+    # Beside the SQLite database, not in MLflow's default ./mlruns of the working directory.
+    artifact_uri = client.get_run(report["report_run_id"]).info.artifact_uri
+    assert artifact_uri.startswith((benchmark.root / "mlartifacts").as_uri())
+    assert all(Path(p).is_relative_to(report["output_dir"]) for p in report["headline_tables"])
 
 
 def test_cli_prints_the_report_as_json(benchmark: Benchmark, tmp_path: Path, capsys) -> None:
