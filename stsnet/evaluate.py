@@ -4,7 +4,8 @@ Writes into `output_dir` (local or s3://), all or nothing:
 - `summary.json`: `stsnet.metrics.summarize` of the test images (paper means, pooled Dice,
   detection, by size bucket, per image, per-case Dice) plus `per_case` (for volumes: 3D metrics
   on the original grid after reassembling the slice predictions);
-- `masks/`: predicted masks, `CASE.png` (0/255) for 2D images, `CASE.nii.gz` for volumes;
+- `masks/`: predicted masks, `00000.png`... (0/255) for 2D images, numbered so that they sort in
+  test-array order (a report pairs them with the store's arrays), `CASE.nii.gz` for volumes;
 - `figure.png`: the smallest, median and largest test lesions (paper Figs. 5-8 style).
 """
 
@@ -80,8 +81,8 @@ def evaluate(checkpoint: str, store: str, output_dir: str, batch_size: int = 8) 
 
 def _write_images(rows: list, predicted: np.ndarray, per_image: list[dict], masks: Path) -> dict[str, dict]:
     per_case = {}
-    for row, labels, metrics in zip(rows, predicted, per_image, strict=True):
-        Image.fromarray(np.where(labels > 0, 255, 0).astype(np.uint8)).save(masks / f"{row['case']}.png")
+    for index, (row, labels, metrics) in enumerate(zip(rows, predicted, per_image, strict=True)):
+        Image.fromarray(np.where(labels > 0, 255, 0).astype(np.uint8)).save(masks / f"{index:05d}.png")
         per_case[row["case"]] = {"lesion_pixels": row["lesion_pixels"], **metrics}
     return per_case
 
