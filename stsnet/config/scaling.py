@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class ScalingSettings(BaseModel):
@@ -27,3 +29,14 @@ class ScalingSettings(BaseModel):
     checkpoints_to_keep: int = Field(
         2, ge=1, le=100, description="Checkpoints kept (the best by validation and the latest always)."
     )
+    launcher: Literal["ray", "in-process"] = Field(
+        "ray",
+        description="Ray Train (default), or the same loop in the calling process: one worker, no Ray "
+        "start-up (~25 s a run on a small CPU), for smoke grids.",
+    )
+
+    @model_validator(mode="after")
+    def _in_process_is_one_worker(self) -> ScalingSettings:
+        if self.launcher == "in-process" and self.num_workers != 1:
+            raise ValueError(f"launcher 'in-process' runs one worker, not num_workers={self.num_workers}")
+        return self

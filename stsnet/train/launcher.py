@@ -47,6 +47,17 @@ def absolute_store(store: str) -> str:
     return store if is_remote(store) else os.path.abspath(store)
 
 
+def launch(
+    store: str, model: ModelSettings, training: TrainingSettings, scaling: ScalingSettings, run_name: str
+) -> TrainResult:
+    """Train with the launcher `scaling` names: Ray Train, or the same loop in this process."""
+    if scaling.launcher == "in-process":
+        return train_in_process(
+            store, model, training, run_name, scaling.storage_path, keep=scaling.checkpoints_to_keep
+        )
+    return train(store, model, training, scaling, run_name)
+
+
 def train(
     store: str,
     model: ModelSettings,
