@@ -34,7 +34,7 @@ DATASET_PRESETS: dict[str, dict[str, Any]] = {
 
 # The embedded default: synthetic SCCM-like volumes, sized for a 2-core CPU in a few minutes.
 DEMO_PARAMETERS: dict[str, Any] = {
-    "dataset": {"name": "synthetic-sccm", "size": 128, "synthetic_count": 12},
+    "dataset": {"name": "synthetic-sccm", "size": 128, "synthetic_count": 12, "synthetic_lesion_scale": 40},
     "amplification": {"method": "method4"},
     "model": {"name": "sts-net"},
     "training": {"epochs": 6, "batch_size": 8, "lr": 0.001, "loss": "dice_ce", "max_steps_per_epoch": 25},

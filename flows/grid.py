@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from typing import Any
 
 from prefect.artifacts import create_table_artifact
@@ -16,6 +14,7 @@ from stsnet import tracking
 from stsnet.config import AmplificationSettings, DatasetSettings, ScalingSettings, TrainingSettings
 from stsnet.report.collect import experiment_name
 from tasks.report import report
+from tasks.training import local_ray
 
 METRIC_COLUMNS = ("mdice", "miou", "jaccard", "recall", "precision")
 
@@ -45,23 +44,6 @@ class Cell(BaseModel):
         }
 
 
-@contextmanager
-def shared_ray() -> Iterator[None]:
-    """One local Ray instance for the whole grid; each cell would otherwise start and stop its own
-    (about 30 s a cell on a small machine). A Ray already connected is used and left running."""
-    import ray
-
-    if ray.is_initialized():
-        yield
-        return
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    ray.init(include_dashboard=False, configure_logging=False)
-    try:
-        yield
-    finally:
-        ray.shutdown()
-
-
 def failure_message(state: State) -> str:
     """The exception a failed sub-flow raised (`Type: message`), else its state message."""
     error = state.result(raise_on_failure=False)
@@ -82,7 +64,8 @@ def run_cells(
     """Run every cell as a `pipeline` sub-flow; a failure becomes a row with its error, not an abort,
     and a FAILED MLflow run with the cell's tags and `stsnet.error`, so the report shows it failed."""
     rows = []
-    with shared_ray():
+    # One local Ray for the whole grid: each cell would otherwise start and stop its own (~30 s).
+    with local_ray() if scaling.launcher == "ray" else nullcontext():
         for cell in cells:
             state = pipeline(
                 dataset=cell.dataset,

@@ -8,7 +8,7 @@ import logging
 import os
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from prefect import task
@@ -112,10 +112,11 @@ def local_ray() -> Iterator[None]:
 def train(
     store: StageOutput, model: ModelSettings, training: TrainingSettings, scaling: ScalingSettings
 ) -> TrainedModel:
-    """Train `model` on the prepared store with Ray Train (resuming the run if it exists)."""
-    from stsnet.train.launcher import train as launch
+    """Train `model` on the prepared store with Ray Train or in process (resuming the run if it exists)."""
+    from stsnet.train.launcher import launch
 
-    with local_ray():
+    runtime = local_ray() if scaling.launcher == "ray" else nullcontext()
+    with runtime:
         result = launch(store.location, model, training, scaling, run_name(store, model, training, scaling))
     return TrainedModel(
         run_name=result.run_name,

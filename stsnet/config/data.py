@@ -49,6 +49,13 @@ class DatasetSettings(BaseModel):
     image_glob: str = Field("images/*.png", description="Lungs CT: images relative to the source root.")
     mask_glob: str = Field("masks/*.png", description="Lungs CT: masks, matched to images by file stem.")
     synthetic_count: int = Field(64, ge=2, le=100_000, description="Synthetic sources: number of cases.")
+    synthetic_lesion_scale: float = Field(
+        1.0,
+        ge=1.0,
+        le=1000.0,
+        description="Synthetic volumes: lesion volume multiplier (1 = SCCM-2022's 0.002-0.03 %; larger "
+        "lesions let a short CPU demo show learning).",
+    )
 
     @property
     def resolved_size(self) -> int:

@@ -28,7 +28,7 @@ AMPLIFICATIONS = ("none", "method4")
 SEEDS = [1, 2]
 TINY = {
     "training": {"epochs": 1, "batch_size": 2, "max_steps_per_epoch": 1, "mixed_precision": False},
-    "scaling": {"num_workers": 1, "use_gpu": False, "max_failures": 0},
+    "scaling": {"num_workers": 1, "use_gpu": False, "max_failures": 0, "launcher": "in-process"},
 }
 
 

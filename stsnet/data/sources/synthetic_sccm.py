@@ -11,7 +11,12 @@ from stsnet.data.sources.synthetic import SyntheticVolumeSpec, write_synthetic_v
 
 
 def generate(root: Path, settings: DatasetSettings) -> None:
-    write_synthetic_volumes(root, SyntheticVolumeSpec(count=settings.synthetic_count, seed=settings.seed))
+    low, high = SyntheticVolumeSpec.volume_fraction
+    scale = settings.synthetic_lesion_scale
+    spec = SyntheticVolumeSpec(
+        count=settings.synthetic_count, seed=settings.seed, volume_fraction=(low * scale, high * scale)
+    )
+    write_synthetic_volumes(root, spec)
 
 
 def list_cases(root: Path, settings: DatasetSettings) -> list[CaseRef]:
