@@ -4,8 +4,9 @@ Writes into `output_dir` (local or s3://), all or nothing:
 - `summary.json`: `stsnet.metrics.summarize` of the test images (paper means, pooled Dice,
   detection, by size bucket, per image, per-case Dice) plus `per_case` (for volumes: 3D metrics
   on the original grid after reassembling the slice predictions);
-- `masks/`: predicted masks, `00000.png`... (0/255) for 2D images, numbered so that they sort in
-  test-array order (a report pairs them with the store's arrays), `CASE.nii.gz` for volumes;
+- `masks/`: predicted masks, `00000.png`... (0/255) for every test image or slice, numbered so that
+  they sort in test-array order (a report pairs them with the store's arrays), and for volumes
+  also `CASE.nii.gz`, the slices reassembled on the case's original grid;
 - `figure.png`: the smallest, median and largest test lesions (paper Figs. 5-8 style).
 """
 
@@ -69,22 +70,28 @@ def evaluate(checkpoint: str, store: str, output_dir: str, batch_size: int = 8) 
     with tempfile.TemporaryDirectory(prefix="stsnet-eval-") as scratch:
         folder = Path(scratch) / "evaluation"
         (folder / "masks").mkdir(parents=True)
+        _write_slice_masks(predicted_np, folder / "masks")
         if prepared.info["summary"]["volumes"]:
             summary["per_case"] = _write_volumes(prepared, rows, predicted_np, folder / "masks")
         else:
-            summary["per_case"] = _write_images(rows, predicted_np, summary["per_image"], folder / "masks")
+            summary["per_case"] = _per_image_cases(rows, summary["per_image"])
         _figure(np.asarray(images), np.asarray(masks), predicted_np, rows, folder / FIGURE_FILE)
         (folder / SUMMARY_FILE).write_text(json.dumps(summary, indent=2))
         _publish(folder, output_dir)
     return summary
 
 
-def _write_images(rows: list, predicted: np.ndarray, per_image: list[dict], masks: Path) -> dict[str, dict]:
-    per_case = {}
-    for index, (row, labels, metrics) in enumerate(zip(rows, predicted, per_image, strict=True)):
+def _write_slice_masks(predicted: np.ndarray, masks: Path) -> None:
+    """Every test image's (or slice's) prediction as `00000.png`... (0/255), in test-array order."""
+    for index, labels in enumerate(predicted):
         Image.fromarray(np.where(labels > 0, 255, 0).astype(np.uint8)).save(masks / f"{index:05d}.png")
-        per_case[row["case"]] = {"lesion_pixels": row["lesion_pixels"], **metrics}
-    return per_case
+
+
+def _per_image_cases(rows: list, per_image: list[dict]) -> dict[str, dict]:
+    return {
+        row["case"]: {"lesion_pixels": row["lesion_pixels"], **metrics}
+        for row, metrics in zip(rows, per_image, strict=True)
+    }
 
 
 def _write_volumes(
