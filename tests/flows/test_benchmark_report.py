@@ -1,6 +1,6 @@
 """The `smoke` preset on a reduced grid, end to end: benchmark flow → MLflow → report.
 
-2 models × 2 datasets (synthetic 2D images, the lungs-CT samples) × plain/amplified × 2 seeds at 32 px,
+2 models × 2 datasets (synthetic 2D images, synthetic SCCM-like volumes) × plain/amplified × 2 seeds at 32 px,
 one step of one epoch, in a temporary data root and SQLite MLflow store, with one Ray instance for
 the session. Then the report: every cell, the paper's values, statistics, figures and HTML. A second
 benchmark has a cell whose model option is invalid when the network is built: `stsnet report` shows
@@ -22,7 +22,7 @@ from stsnet.cli import main
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-DATASETS = ("synthetic-2d", "lungs-ct")
+DATASETS = ("synthetic-2d", "synthetic-sccm")
 MODELS = ("sts-net", "u-net")
 AMPLIFICATIONS = ("none", "method4")
 SEEDS = [1, 2]
@@ -38,7 +38,7 @@ def reduced_smoke(root: Path) -> dict[str, Any]:
     by_name = {d["name"]: d for d in parameters["datasets"]}
     datasets = [
         {**by_name["synthetic-2d"], "size": 32, "synthetic_count": 12},
-        {**by_name["lungs-ct"], "source": str((REPO / by_name["lungs-ct"]["source"]).resolve()), "size": 32},
+        {**by_name["synthetic-sccm"], "size": 32, "synthetic_count": 6, "synthetic_lesion_scale": 40},
     ]
     return {
         **parameters,
@@ -86,12 +86,12 @@ def test_every_cell_ran_and_is_in_the_report(smoke: dict[str, Any], home: Path) 
 
 
 def test_paper_values_are_read_beside_ours(smoke: dict[str, Any]) -> None:
-    table4 = {(r["model"], r["amplification"]): r for r in _rows(smoke["report"], "table-lungs-ct")}
-    amplified = table4[("sts-net", "method4")]
-    assert float(amplified["mdice_paper"]) == 90.02
-    assert float(amplified["mdice_diff"]) == pytest.approx(float(amplified["mdice"]) - 90.02, abs=0.01)
-    assert float(table4[("u-net", "none")]["jaccard_paper"]) == 69.13
-    assert float(table4[("sts-net", "none")]["precision_paper"]) == 81.74
+    table1 = {(r["model"], r["amplification"]): r for r in _rows(smoke["report"], "table-synthetic-sccm")}
+    amplified = table1[("sts-net", "method4")]
+    assert float(amplified["mdice_paper"]) == 82.13
+    assert float(amplified["mdice_diff"]) == pytest.approx(float(amplified["mdice"]) - 82.13, abs=0.01)
+    assert float(table1[("u-net", "none")]["jaccard_paper"]) == 37.59
+    assert float(table1[("sts-net", "none")]["precision_paper"]) == 49.33
     synthetic = _rows(smoke["report"], "table-synthetic-2d")
     assert all(r["mdice_paper"] == "" and r["mdice"] != "" for r in synthetic)
 
@@ -115,7 +115,7 @@ def test_figures_and_html_are_written(smoke: dict[str, Any]) -> None:
     }
     assert all(Path(p).stat().st_size > 0 for p in report["figures"])
     page = Path(report["html"]).read_text()
-    assert "Table 4" in page and "synthetic-2d" in page and page.count("data:image/png;base64,") == 4
+    assert "Table 1" in page and "synthetic-2d" in page and page.count("data:image/png;base64,") == 4
 
 
 def test_report_shows_a_failed_cell_with_its_error(
