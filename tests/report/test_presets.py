@@ -12,6 +12,7 @@ from stsnet.config import AmplificationSettings, DatasetSettings, ScalingSetting
 from stsnet.models.registry import list_models, model_info
 
 PRESETS = Path(__file__).resolve().parents[2] / "deployments" / "presets"
+SHARED_DATA = PRESETS.parents[1] / ".." / "shared" / "data"
 
 
 @pytest.mark.parametrize("name", ["paper", "smoke"])
@@ -28,6 +29,9 @@ def test_preset_settings_validate(name: str) -> None:
     assert len(paper_rows) == 14, "the paper compares 14 networks"
 
 
+@pytest.mark.skipif(
+    not SHARED_DATA.is_dir(), reason="../shared/data samples not present beside this checkout"
+)
 def test_smoke_preset_reads_the_shared_samples() -> None:
     parameters = yaml.safe_load((PRESETS / "smoke.yaml").read_text())["parameters"]
     root = PRESETS.parents[1]
