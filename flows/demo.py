@@ -14,6 +14,7 @@ import flows.quiet  # noqa: F401 - first: quiet environment before the libraries
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,9 @@ from deployments.presets import DEMO_PARAMETERS
 from flows.pipeline import PipelineResult, pipeline, resolve_root
 from flows.predict import predict
 from stsnet.cli.output import format_table
-from stsnet.data.sources.synthetic import SyntheticVolumeSpec, write_synthetic_volumes
+from stsnet.config import DatasetSettings
+from stsnet.data.sources.synthetic import write_synthetic_volumes
+from stsnet.data.sources.synthetic_sccm import volume_spec
 from stsnet.data.store import open_prepared
 from stsnet.metrics import summarize
 from stsnet.tracking import tracking_uri
@@ -32,11 +35,12 @@ NEW_SCAN_SEED = 4242
 METRICS = ("mdice", "miou", "jaccard", "recall", "precision")
 
 
-def new_scan(root: str) -> Path:
-    """One synthetic volume the model has never seen (another seed), as a NIfTI file."""
+def new_scan(root: str, dataset: DatasetSettings) -> Path:
+    """One synthetic volume like the training ones but never seen (another seed), as a NIfTI file."""
     folder = Path(root) / "demo" / "new-scan"
     if not (folder / "imagesTr").exists():
-        write_synthetic_volumes(folder, SyntheticVolumeSpec(count=1, seed=NEW_SCAN_SEED))
+        spec = replace(volume_spec(dataset), count=1, seed=NEW_SCAN_SEED)
+        write_synthetic_volumes(folder, spec)
     return folder / "imagesTr" / "sccm_000.nii.gz"
 
 
@@ -51,7 +55,7 @@ def run_demo(parameters: dict[str, Any] | None = None) -> tuple[PipelineResult, 
     """The pipeline flow on the demo parameters, then the predict flow on a new volume."""
     parameters = parameters or DEMO_PARAMETERS
     result = pipeline(**parameters)
-    scan = new_scan(resolve_root(parameters.get("data_root")))
+    scan = new_scan(resolve_root(parameters.get("data_root")), DatasetSettings(**parameters["dataset"]))
     prediction = predict(
         inputs=str(scan), model_uri=result.model_uri, output=str(scan.parent.parent / "sccm_000_mask.nii.gz")
     )

@@ -10,13 +10,17 @@ from stsnet.data.sources.base import CaseRef
 from stsnet.data.sources.synthetic import SyntheticVolumeSpec, write_synthetic_volumes
 
 
-def generate(root: Path, settings: DatasetSettings) -> None:
+def volume_spec(settings: DatasetSettings) -> SyntheticVolumeSpec:
+    """The generator's spec for `settings`: count, seed and the lesion-size multiplier."""
     low, high = SyntheticVolumeSpec.volume_fraction
     scale = settings.synthetic_lesion_scale
-    spec = SyntheticVolumeSpec(
+    return SyntheticVolumeSpec(
         count=settings.synthetic_count, seed=settings.seed, volume_fraction=(low * scale, high * scale)
     )
-    write_synthetic_volumes(root, spec)
+
+
+def generate(root: Path, settings: DatasetSettings) -> None:
+    write_synthetic_volumes(root, volume_spec(settings))
 
 
 def list_cases(root: Path, settings: DatasetSettings) -> list[CaseRef]:
