@@ -56,7 +56,8 @@ class ModelTester:
             torch.testing.assert_close(first, second)
             save_model(model, tmp_path / "m.pt")
             rebuilt = load_model_file(tmp_path / "m.pt").eval()
-            torch.testing.assert_close(rebuilt(x), first)
+            # A rebuilt module may get another CPU convolution algorithm: equal up to float rounding.
+            torch.testing.assert_close(rebuilt(x), first, rtol=1e-4, atol=1e-4)
 
     def test_wrong_channel_count_is_rejected(self, model: torch.nn.Module) -> None:
         with pytest.raises(ValueError, match="expects"):
