@@ -55,8 +55,8 @@ def images_per_second(attention: str, numerics: Numerics) -> float:
 def main() -> None:
     numerics = choose_numerics()
     dtype = numerics.autocast_dtype or torch.float32
-    peak = matmul_flops_per_second(dtype=dtype)
-    print(f"machine: {torch.get_num_threads()} threads, matmul {peak / 1e9:.1f} GFLOP/s in {dtype}")
+    peak = matmul_flops_per_second(n=4096, dtype=dtype)
+    print(f"machine: {torch.get_num_threads()} threads, 4096² matmul {peak / 1e9:.1f} GFLOP/s in {dtype}")
     print(f"STS-Net training step, batch {BATCH}, {SIZE}×{SIZE}, autocast {numerics.autocast_dtype}")
     rates = {}
     for attention in ("esca", "none"):
