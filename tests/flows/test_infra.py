@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import json
 from pathlib import Path
 
@@ -61,5 +62,6 @@ def test_cluster_manifests_parse():
 
 def test_local_stack_binds_loopback_only():
     script = (REPO / "infra" / "local" / "stack-up").read_text()
-    assert "0.0.0.0" not in script
+    every_interface = str(ipaddress.IPv4Address(0))  # the unspecified address
+    assert every_interface not in script
     assert script.count("127.0.0.1") >= 4
