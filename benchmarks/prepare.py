@@ -4,6 +4,8 @@
   synthetic SCCM-like volumes, against merely loading the same volumes with nibabel (the floor).
 - Amplification (method 4, six images per qualifying image) of synthetic 512×512 training images,
   against merely reading the same source rows and writing as many rows (the floor).
+Each is timed `--repeats` times, alternating with its floor, into fresh files; the medians are
+compared (this VM's I/O timings vary by tens of per cent from run to run).
 Targets (issue 3): conversion ≤ 1.5× its floor, amplification ≤ 2× its floor.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -44,27 +47,34 @@ def _timed(function, *args) -> float:
     return time.perf_counter() - start
 
 
-def bench_conversion(work: Path, volumes: int, workers: int) -> tuple[float, float, int]:
+def _medians(work, floor, repeats: int) -> tuple[float, float]:
+    """Median seconds of `work(i)` and `floor(i)` over `repeats` alternating runs (after a warm-up floor)."""
+    floor(-1)
+    times = [(_timed(work, i), _timed(floor, i)) for i in range(repeats)]
+    return statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)
+
+
+def bench_conversion(work: Path, volumes: int, workers: int, repeats: int) -> tuple[float, float, int]:
     raw = write_synthetic_volumes(work / "raw", SyntheticVolumeSpec(count=volumes, seed=7))
     settings = DatasetSettings(name="sccm2022", source=str(raw), size=480)
     refs = get_source("sccm2022").list_cases(raw, settings)
-    parts = work / "parts"
-    parts.mkdir()
+    images, labels = [r.image for r in refs], [r.masks[0] for r in refs]
+
+    def convert(attempt: int) -> None:
+        parts = work / f"parts-{attempt}"
+        parts.mkdir()
+        list(pool.map(convert_case, refs, [settings] * len(refs), [parts] * len(refs), range(len(refs))))
+
+    def load(_: int) -> None:
+        list(pool.map(_load_with_nibabel, images, labels))
+
     with worker_pool(workers, len(refs)) as pool:
-        list(pool.map(_load_with_nibabel, [r.image for r in refs], [r.masks[0] for r in refs]))  # warm caches
-        floor = _timed(
-            lambda: list(pool.map(_load_with_nibabel, [r.image for r in refs], [r.masks[0] for r in refs]))
-        )
-        work_s = _timed(
-            lambda: list(
-                pool.map(convert_case, refs, [settings] * len(refs), [parts] * len(refs), range(len(refs)))
-            )
-        )
+        work_s, floor_s = _medians(convert, load, repeats)
     slices = sum(nib.load(r.image).shape[2] for r in refs)
-    return work_s, floor, slices
+    return work_s, floor_s, slices
 
 
-def bench_amplification(work: Path, images: int, workers: int) -> tuple[float, float, int]:
+def bench_amplification(work: Path, images: int, workers: int, repeats: int) -> tuple[float, float, int]:
     store = prepare_dataset(
         DatasetSettings(
             name="synthetic-2d", size=512, synthetic_count=images, test_fraction=0.0, val_fraction=0.0
@@ -79,8 +89,8 @@ def bench_amplification(work: Path, images: int, workers: int) -> tuple[float, f
     centres = np.array([lesion_centre(m > 0) for m in source_masks])
     operations = plan_amplification(pixels, centres, 512, settings, resolve_thresholds(settings, pixels))
     total = len(pixels) + len(operations)
-    paths = []
-    for name in ("work", "floor"):
+
+    def fresh_arrays(name: str) -> tuple[str, str]:
         image_path, mask_path = work / f"{name}.images.npy", work / f"{name}.masks.npy"
         out = np.lib.format.open_memmap(image_path, "w+", np.uint8, (total, 3, 512, 512))
         out[: len(pixels)] = source_images
@@ -88,34 +98,26 @@ def bench_amplification(work: Path, images: int, workers: int) -> tuple[float, f
         masks[: len(pixels)] = source_masks
         out.flush()
         masks.flush()
-        paths.append((str(image_path), str(mask_path)))
+        return str(image_path), str(mask_path)
+
     chunk = max(len(operations) // (4 * workers), 1)
     starts = list(range(0, len(operations), chunk))
+    chunks = [operations[s : s + chunk] for s in starts]
+    first_rows = [len(pixels) + s for s in starts]
+    names = ["floor-1"] + [f"{kind}{i}" for kind in ("work", "floor") for i in range(repeats)]
+    inputs = {name: fresh_arrays(name) for name in names}
+    sources = [[op.source for op in c] for c in chunks]
     with worker_pool(workers, len(starts)) as pool:
 
-        def amplify() -> None:
-            list(
-                pool.map(
-                    _run_chunk,
-                    [paths[0]] * len(starts),
-                    [operations[s : s + chunk] for s in starts],
-                    [len(pixels) + s for s in starts],
-                )
-            )
+        def amplify(attempt: int) -> None:
+            list(pool.map(_run_chunk, [inputs[f"work{attempt}"]] * len(starts), chunks, first_rows))
 
-        def floor() -> None:
-            list(
-                pool.map(
-                    _copy_rows,
-                    [paths[1][0]] * len(starts),
-                    [paths[1][1]] * len(starts),
-                    [[op.source for op in operations[s : s + chunk]] for s in starts],
-                    [len(pixels) + s for s in starts],
-                )
-            )
+        def floor(attempt: int) -> None:
+            images_path, masks_path = inputs[f"floor{attempt}"]
+            count = len(starts)
+            list(pool.map(_copy_rows, [images_path] * count, [masks_path] * count, sources, first_rows))
 
-        floor()  # warm the page cache and the workers
-        floor_s, work_s = _timed(floor), _timed(amplify)
+        work_s, floor_s = _medians(amplify, floor, repeats)
     return work_s, floor_s, len(operations)
 
 
@@ -131,12 +133,17 @@ def main() -> None:
     parser.add_argument("--volumes", type=int, default=8)
     parser.add_argument("--images", type=int, default=64)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        conversion, load_floor, slices = bench_conversion(work / "convert", args.volumes, args.workers)
-        amplification, io_floor, added = bench_amplification(work / "amplify", args.images, args.workers)
-    print(f"workers: {args.workers}")
+        conversion, load_floor, slices = bench_conversion(
+            work / "convert", args.volumes, args.workers, args.repeats
+        )
+        amplification, io_floor, added = bench_amplification(
+            work / "amplify", args.images, args.workers, args.repeats
+        )
+    print(f"workers: {args.workers}; medians of {args.repeats} runs")
     print(
         f"2.5D conversion: {args.volumes} volumes, {slices} slices at 480: {conversion:.2f} s; "
         f"nibabel load floor {load_floor:.2f} s; ratio {conversion / load_floor:.2f}x (target <= 1.5x)"

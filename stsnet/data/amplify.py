@@ -69,14 +69,14 @@ def resolve_thresholds(settings: AmplificationSettings, lesion_pixels: np.ndarra
 
 
 def crop_box(side: int, border: float, sides: str) -> Box:
-    """The box left after removing `border` px from the named edges (tb, lr or all)."""
-    top = border if sides in ("tb", "all") else 0
-    left = border if sides in ("lr", "all") else 0
+    """The box left after removing `border` px (rounded to whole pixels) from the named edges."""
+    top = round(border) if sides in ("tb", "all") else 0
+    left = round(border) if sides in ("lr", "all") else 0
     return (left, top, side - left, side - top)
 
 
 def lesion_centre(mask: np.ndarray) -> tuple[float, float]:
-    """The (row, column) centre of the lesion's bounding box; NaNs for an empty mask."""
+    """The (row, column) centre of the bounding box of `mask`'s non-zero pixels; NaNs for an empty mask."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if rows.size == 0:
         return (float("nan"), float("nan"))
@@ -86,7 +86,12 @@ def lesion_centre(mask: np.ndarray) -> tuple[float, float]:
 def centre_box(centre: tuple[float, float], half: float, side: int) -> Box:
     """A window of half-size `half` around `centre` (row, column), clipped at the image border."""
     row, col = centre
-    return (max(col - half, 0), max(row - half, 0), min(col + half, side), min(row + half, side))
+    return (
+        max(round(col - half), 0),
+        max(round(row - half), 0),
+        min(round(col + half), side),
+        min(round(row + half), side),
+    )
 
 
 def plan_amplification(
@@ -134,28 +139,70 @@ def plan_amplification(
     return operations
 
 
-def apply_operation(
-    image: np.ndarray, mask: np.ndarray, operation: Operation
-) -> tuple[np.ndarray, np.ndarray]:
-    """The C×H×W image and H×W mask transformed alike by `operation`."""
-    if operation.flip == "h":
-        image, mask = image[:, :, ::-1], mask[:, ::-1]
-    elif operation.flip == "v":
-        image, mask = image[:, ::-1, :], mask[::-1, :]
-    if operation.box is None:
-        return np.ascontiguousarray(image), np.ascontiguousarray(mask)
+def mirrored_box(box: Box, flip: str, side: int) -> Box:
+    """The box that, cropped before a flip, gives what `box` crops after it."""
+    left, top, right, bottom = box
+    if flip == "h":
+        return (side - right, top, side - left, bottom)
+    return (left, side - bottom, right, side - top)
+
+
+def flipped(array: np.ndarray, flip: str | None) -> np.ndarray:
+    """A view of `array` (…×H×W) flipped horizontally ("h"), vertically ("v"), or not at all."""
+    if flip == "h":
+        return array[..., ::-1]
+    if flip == "v":
+        return array[..., ::-1, :]
+    return array
+
+
+def pre_flip_box(operation: Operation, side: int) -> Box | None:
+    """The box `operation` crops before its flip (the mirror of the box it names after the flip)."""
+    if operation.box is None or operation.flip is None:
+        return operation.box
+    return mirrored_box(operation.box, operation.flip, side)
+
+
+def cropped(image: np.ndarray, mask: np.ndarray, box: Box) -> tuple[np.ndarray, np.ndarray]:
+    """The C×H×W image and H×W mask cropped to `box` and resized back to their side."""
     side = image.shape[-1]
-    return resize_image(image, side, operation.box), resize_labels(
-        np.ascontiguousarray(mask), side, operation.box
-    )
+    return resize_image(image, side, box), resize_labels(np.ascontiguousarray(mask), side, box)
+
+
+def apply_operation(
+    image: np.ndarray,
+    mask: np.ndarray,
+    operation: Operation,
+    crop: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The C×H×W image and H×W mask transformed alike by `operation` (flips come back as views).
+
+    A flip after a crop is computed as the mirrored crop before the flip: the same pixels, and the
+    flip stays a view that is copied once, into its destination. `crop` passes in the result of
+    `cropped` for this operation's `pre_flip_box` when it is already known.
+    """
+    if operation.box is not None:
+        image, mask = crop or cropped(image, mask, pre_flip_box(operation, image.shape[-1]))
+    return flipped(image, operation.flip), flipped(mask, operation.flip)
 
 
 def run_operations(
     images: np.ndarray, masks: np.ndarray, operations: Sequence[Operation], first_row: int
 ) -> None:
-    """Write the result of `operations[i]` into row `first_row + i` of `images`/`masks` (memory-maps)."""
+    """Write the result of `operations[i]` into row `first_row + i` of `images`/`masks` (memory-maps).
+
+    Crop boxes are symmetric, so a flip + crop crops the same box as the crop planned just before
+    it: that resampling is done once and reused.
+    """
+    side = images.shape[-1]
+    last: tuple[tuple[int, Box], tuple[np.ndarray, np.ndarray]] | None = None
     for offset, operation in enumerate(operations):
+        image, mask = images[operation.source], masks[operation.source]
+        crop = None
+        if operation.box is not None:
+            key = (operation.source, pre_flip_box(operation, side))
+            if last is None or last[0] != key:
+                last = (key, cropped(image, mask, key[1]))
+            crop = last[1]
         row = first_row + offset
-        images[row], masks[row] = apply_operation(
-            images[operation.source], masks[operation.source], operation
-        )
+        images[row], masks[row] = apply_operation(image, mask, operation, crop)

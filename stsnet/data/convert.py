@@ -14,6 +14,7 @@ import numpy as np
 
 from stsnet.config.data import DatasetSettings
 from stsnet.data.amplify import lesion_centre
+from stsnet.data.npy import save_array
 from stsnet.data.resample import resize_image, resize_labels
 from stsnet.data.slices import volume_to_slices
 from stsnet.data.sources import get_source
@@ -48,6 +49,7 @@ def convert_case(ref: CaseRef, settings: DatasetSettings, parts: Path, number: i
     if result.skipped:
         return result
     side = settings.resolved_size
+    result.part = str(parts / f"{number:06d}")
     if case.is_volume:
         images, masks = volume_to_slices(case.image, case.mask, side, settings.conversion)
         result.slices = list(range(images.shape[0]))
@@ -58,9 +60,8 @@ def convert_case(ref: CaseRef, settings: DatasetSettings, parts: Path, number: i
         rgb = np.rint(case.image * 255.0).astype(np.uint8).transpose(2, 0, 1)
         images, masks = resize_image(rgb, side)[None], resize_labels(case.mask, side)[None]
         result.slices = [None]
-    result.part = str(parts / f"{number:06d}")
-    np.save(result.part + ".images.npy", images)
-    np.save(result.part + ".masks.npy", masks)
+    save_array(result.part + ".images.npy", images)
+    save_array(result.part + ".masks.npy", masks)
     result.lesion_pixels = (masks > 0).sum(axis=(1, 2)).tolist()
-    result.centres = [lesion_centre(m > 0) for m in masks]
+    result.centres = [lesion_centre(mask) for mask in masks]
     return result

@@ -73,7 +73,8 @@ def read_volume(path: str | Path) -> nib.Nifti1Image:
         data = data[..., 0]
     if data.ndim != 3 or min(data.shape) < 1:
         raise ValueError(f"{path}: expected a 3D volume (X×Y×Z), got shape {data.shape}")
-    if np.issubdtype(data.dtype, np.floating) and not np.isfinite(data).all():
+    # min + max is NaN or infinite exactly when some voxel is: two passes, no temporary array.
+    if np.issubdtype(data.dtype, np.floating) and not np.isfinite(data.min() + data.max()):
         raise ValueError(f"{path}: {int((~np.isfinite(data)).sum())} NaN or infinite voxels")
     return nib.Nifti1Image(data, image.affine, image.header)
 
@@ -89,6 +90,7 @@ def read_label_volume(path: str | Path, reference: nib.Nifti1Image, multiclass: 
             f"{path}: label affine differs from its image's\n{labels.affine.round(4)}\nvs\n"
             f"{reference.affine.round(4)}"
         )
-    if (data < 0).any() or (data != np.round(data)).any() or data.max() > 255:
+    fractional = np.issubdtype(data.dtype, np.floating) and (data != np.round(data)).any()
+    if fractional or data.min() < 0 or data.max() > 255:
         raise ValueError(f"{path}: labels must be integers in 0..255")
     return (data > 0).astype(np.uint8) if not multiclass else data.astype(np.uint8)

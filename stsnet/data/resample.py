@@ -1,25 +1,38 @@
-"""Resizing images (linear) and labels (nearest) with Pillow, optionally from a crop box.
+"""Resizing images (linear) and labels (nearest), optionally from a crop box.
 
-Pillow's C resamplers are fork-safe and fast on uint8, and `box=` crops and resizes in one pass,
-which is what the amplification crops need. Arrays are channel-first (C×H×W), as stored.
+Single planes go through Pillow (its C resamplers are fast on 8-bit planes and take a box).
+8-bit images with channels go through torch's 8-bit bilinear kernel with antialiasing, which gives
+Pillow's results pixel for pixel: channel-first C×H×W at about twice Pillow's RGB speed (no
+transposes), and channels-last stacks, the layout its vectorised path is written for, several
+times faster again. Boxes are whole pixels (left, top, right, bottom).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 from PIL import Image
 
-Box = tuple[float, float, float, float]  # left, top, right, bottom in pixels
+Box = tuple[int, int, int, int]  # left, top, right, bottom in pixels
 
 
 def resize_image(image: np.ndarray, side: int, box: Box | None = None) -> np.ndarray:
-    """A C×H×W uint8 (or H×W float32) image resized linearly to side×side, from `box` if given."""
+    """A C×H×W uint8 image, or an H×W uint8/float32 plane, resized linearly to side×side (from `box`)."""
     if image.ndim == 2:
         return np.asarray(Image.fromarray(image).resize((side, side), Image.Resampling.BILINEAR, box=box))
-    if image.shape[0] == 3:
-        rgb = Image.fromarray(np.ascontiguousarray(image.transpose(1, 2, 0)), "RGB")
-        return np.asarray(rgb.resize((side, side), Image.Resampling.BILINEAR, box=box)).transpose(2, 0, 1)
-    return np.stack([resize_image(channel, side, box) for channel in image])
+    left, top, right, bottom = box or (0, 0, image.shape[2], image.shape[1])
+    window = torch.from_numpy(np.asarray(image))[None, :, top:bottom, left:right]
+    return _bilinear(window, side)[0].numpy()
+
+
+def resize_channels_last(images: np.ndarray, side: int) -> np.ndarray:
+    """N×H×W×C uint8 images resized linearly to N×side×side×C."""
+    return _bilinear(torch.from_numpy(images).permute(0, 3, 1, 2), side).permute(0, 2, 3, 1).numpy()
+
+
+def _bilinear(images: torch.Tensor, side: int) -> torch.Tensor:
+    return F.interpolate(images, size=(side, side), mode="bilinear", align_corners=False, antialias=True)
 
 
 def resize_labels(labels: np.ndarray, side: int | tuple[int, int], box: Box | None = None) -> np.ndarray:

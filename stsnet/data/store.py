@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 import numpy as np
+import torch
 
 from stsnet.config.data import AmplificationSettings, DatasetSettings
 from stsnet.data.amplify import Thresholds, plan_amplification, resolve_thresholds, run_operations
@@ -278,8 +279,15 @@ def worker_pool(workers: int | None, tasks: int) -> Executor:
     count = min(workers or os.cpu_count() or 1, tasks)
     if count <= 1:
         return _InlineExecutor()
-    # fork: workers inherit the imported modules instead of importing torch again; they run no torch.
-    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+    # fork: workers inherit the imported modules instead of importing torch again.
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(count, mp_context=context, initializer=_single_threaded_worker)
+
+
+def _single_threaded_worker() -> None:
+    """One torch thread per worker process, as in DataLoader workers: the pool already fills the cores,
+    and a forked process must not enter the parent's OpenMP thread pool."""
+    torch.set_num_threads(1)
 
 
 def _original_rows(members: Sequence[ConvertedCase], split: str) -> list[ManifestRow]:

@@ -13,6 +13,7 @@ from stsnet.data.amplify import (
     n2_from_n1,
     plan_amplification,
     resolve_thresholds,
+    run_operations,
     thresholds_from_statistics,
 )
 
@@ -123,3 +124,19 @@ def _plan_for_side(mask: np.ndarray, side: int) -> list:
         AmplificationSettings(copies=None),
         Thresholds(1000, 500),
     )
+
+
+def test_running_a_plan_equals_applying_each_operation_alone() -> None:
+    rng = np.random.default_rng(3)
+    image, mask = rng.integers(0, 256, (3, 96, 96), dtype=np.uint8), np.zeros((96, 96), np.uint8)
+    mask[40:46, 20:30] = 1
+    plan = _plan_for_side(mask, 96)
+    images = np.zeros((1 + len(plan), 3, 96, 96), np.uint8)
+    masks = np.zeros((1 + len(plan), 96, 96), np.uint8)
+    images[0], masks[0] = image, mask
+    run_operations(images, masks, plan, first_row=1)
+    assert any(op.flip and op.box for op in plan)  # a flip + crop, which reuses the crop before it
+    for row, operation in enumerate(plan, start=1):
+        expected_image, expected_mask = apply_operation(image, mask, operation)
+        assert np.array_equal(images[row], expected_image), operation.name
+        assert np.array_equal(masks[row], expected_mask), operation.name

@@ -6,7 +6,13 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from stsnet.data.slices import neighbour_indices, normalise_volume, reassemble_volume, volume_to_slices
+from stsnet.data.slices import (
+    intensity_window,
+    neighbour_indices,
+    quantised_planes,
+    reassemble_volume,
+    volume_to_slices,
+)
 from tests.data.helpers import volume_pair
 
 
@@ -36,9 +42,20 @@ def test_released_variant_sums_and_tiles() -> None:
 def test_normalisation_ignores_outliers() -> None:
     volume = np.random.default_rng(0).uniform(0, 100, size=(50, 50, 10)).astype(np.float32)
     volume[0, 0, 0] = 1e6
-    normalised = normalise_volume(volume)
-    assert normalised.min() == 0.0 and normalised.max() == 1.0
-    assert 0.4 < float(np.median(normalised)) < 0.6
+    low, high = intensity_window(volume)
+    assert 0 <= low < 1 and 99 < high <= 100
+    planes = quantised_planes(volume, 50)
+    assert planes.min() == 0 and planes.max() == 255 and planes[0, 0, 0] == 255
+    assert 100 < float(np.median(planes)) < 155
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.float64, np.float32])
+def test_any_voxel_type_and_memory_order_give_the_same_slices(dtype) -> None:
+    volume, labels = volume_pair(5, shape=(20, 16, 4))
+    reference, reference_masks = volume_to_slices(volume.astype(np.float32), labels, 12)
+    for ordered in (np.ascontiguousarray, np.asfortranarray):
+        images, masks = volume_to_slices(ordered(volume.astype(dtype)), ordered(labels), 12)
+        assert np.abs(images.astype(int) - reference).max() <= 2 and np.array_equal(masks, reference_masks)
 
 
 @pytest.mark.parametrize("side", [24, 48, 16])

@@ -46,7 +46,11 @@ class CaseRef:
 
 
 def load_case(ref: CaseRef, multiclass: bool = False) -> Case:
-    """Read and validate the files of `ref` into a `Case` (2D: float32 H×W×3; 3D: X×Y×Z + affine)."""
+    """Read and validate the files of `ref` into a `Case` (2D: float32 H×W×3; 3D: X×Y×Z + affine).
+
+    Volumes keep the file's numeric type: conversion reads them a slice at a time, so a full
+    float copy of the volume would only cost time and memory.
+    """
     meta = {
         **ref.meta,
         "group": ref.group or ref.case_id,
@@ -57,7 +61,7 @@ def load_case(ref: CaseRef, multiclass: bool = False) -> Case:
         image = read_volume(ref.image)
         labels = read_label_volume(ref.masks[0], image, multiclass)
         meta["header"] = image.header
-        return Case(ref.case_id, np.asarray(image.dataobj, dtype=np.float32), labels, image.affine, meta)
+        return Case(ref.case_id, np.asarray(image.dataobj), labels, image.affine, meta)
     image = read_image_2d(ref.image)
     merged = np.zeros(image.shape[:2], dtype=np.uint8)
     for index, mask_path in enumerate(ref.masks):
