@@ -41,7 +41,11 @@ class DatasetSettings(BaseModel):
         "stack3",
         description="3D→2.5D: 'stack3' = slice + neighbours as channels (paper); 'sum_tiled' = released.",
     )
-    multiclass: bool = Field(False, description="Keep label values of volumes; off binarises (any non-zero).")
+    multiclass: bool = Field(
+        False,
+        description="Keep label values (volumes, and 2D masks of class indices 0..255); off binarises "
+        "(any non-zero).",
+    )
     max_lesion_fraction: float = Field(
         0.055, gt=0.0, le=1.0, description="BUID-S: keep BUSI images whose lesion covers less than this."
     )

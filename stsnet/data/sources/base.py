@@ -6,8 +6,9 @@ pairing there; `load_case` reads and validates one reference, so loading runs in
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,9 +17,10 @@ import numpy as np
 
 from stsnet.data.case import Case
 from stsnet.data.io import read_image_2d, read_label_volume, read_mask_2d, read_volume
+from stsnet.data.nrrd import NRRD_SUFFIXES
 
 Split = Literal["train", "val", "test"]
-NIFTI_SUFFIXES = (".nii.gz", ".nii")
+VOLUME_SUFFIXES = (".nii.gz", ".nii", *NRRD_SUFFIXES)
 IGNORED_NAMES = {"__MACOSX", ".DS_Store", "Thumbs.db"}
 
 
@@ -28,7 +30,7 @@ class SkippedCase(Exception):
 
 @dataclass(frozen=True)
 class CaseRef:
-    """One case's files: `image` and its `masks` (merged by union), before anything is read.
+    """One case's files: `image` and its `masks` (merged, see `merge_masks`), before anything is read.
 
     `split` is the official split when the download has one; `group` keeps slices of one patient
     together when splitting. `skip_mismatched_extra_masks` skips (not fails) a case whose second or
@@ -63,16 +65,36 @@ def load_case(ref: CaseRef, multiclass: bool = False) -> Case:
         meta["header"] = image.header
         return Case(ref.case_id, np.asarray(image.dataobj), labels, image.affine, meta)
     image = read_image_2d(ref.image)
-    merged = np.zeros(image.shape[:2], dtype=np.uint8)
+    masks = []
     for index, mask_path in enumerate(ref.masks):
-        mask = read_mask_2d(mask_path)
-        if mask.shape != merged.shape:
-            message = f"{mask_path}: mask size {mask.shape} differs from image {ref.image} {merged.shape}"
+        mask = read_mask_2d(mask_path, multiclass)
+        if mask.shape != image.shape[:2]:
+            message = f"{mask_path}: mask size {mask.shape} differs from image {ref.image} {image.shape[:2]}"
             if index > 0 and ref.skip_mismatched_extra_masks:
                 raise SkippedCase(message)
             raise ValueError(message)
-        merged |= mask
+        masks.append(mask)
+    merged = merge_masks(masks, ref.masks, image.shape[:2])
     return Case(ref.case_id, image.astype(np.float32) / 255.0, merged, None, meta)
+
+
+def merge_masks(masks: Sequence[np.ndarray], paths: Sequence[str], shape: tuple[int, ...]) -> np.ndarray:
+    """One H×W mask holding each pixel's non-zero value (for binary masks: their union).
+
+    Two files that give one pixel different classes contradict each other; picking either would
+    silently relabel the lesion, so that is an error naming both files.
+    """
+    for (first, first_path), (second, second_path) in itertools.combinations(
+        zip(masks, paths, strict=True), 2
+    ):
+        clash = (first > 0) & (second > 0) & (first != second)
+        if clash.any():
+            row, col = np.argwhere(clash)[0]
+            raise ValueError(
+                f"{second_path}: gives {int(clash.sum())} pixels another class than {first_path} "
+                f"(e.g. ({row}, {col}): {second[row, col]} vs {first[row, col]})"
+            )
+    return np.maximum.reduce([np.zeros(shape, dtype=np.uint8), *masks])
 
 
 def visible_files(folder: Path, pattern: str = "*") -> list[Path]:
@@ -84,9 +106,9 @@ def visible_files(folder: Path, pattern: str = "*") -> list[Path]:
     )
 
 
-def nifti_stem(path: Path) -> str | None:
-    """The case name of a NIfTI file (nnU-Net's `_0000` channel suffix removed), None if not NIfTI."""
-    for suffix in NIFTI_SUFFIXES:
+def volume_stem(path: Path) -> str | None:
+    """The case name of a NIfTI or NRRD file (nnU-Net's `_0000` channel suffix removed), else None."""
+    for suffix in VOLUME_SUFFIXES:
         if path.name.endswith(suffix):
             return re.sub(r"_0000$", "", path.name[: -len(suffix)])
     return None
@@ -111,8 +133,8 @@ def pair_by_stem(
     return [(by_image[s], by_mask[s]) for s in sorted(by_image)]
 
 
-def nifti_pairs(root: Path, split_folders: dict[str, tuple[str, Split | None]]) -> list[CaseRef]:
-    """Decathlon/nnU-Net volume pairs: `{images folder: (labels folder, split)}` under `root`."""
+def volume_pairs(root: Path, split_folders: dict[str, tuple[str, Split | None]]) -> list[CaseRef]:
+    """Decathlon/nnU-Net volume pairs (NIfTI or NRRD): `{images folder: (labels folder, split)}`."""
     refs: list[CaseRef] = []
     for images_dir, (labels_dir, split) in split_folders.items():
         if not (root / images_dir).is_dir() and not (root / labels_dir).is_dir():
@@ -120,16 +142,16 @@ def nifti_pairs(root: Path, split_folders: dict[str, tuple[str, Split | None]]) 
         pairs = pair_by_stem(
             visible_files(root / images_dir) if (root / images_dir).is_dir() else [],
             visible_files(root / labels_dir) if (root / labels_dir).is_dir() else [],
-            nifti_stem,
-            nifti_stem,
-            f"NIfTI volumes in {root / images_dir} and {root / labels_dir}",
+            volume_stem,
+            volume_stem,
+            f"NIfTI/NRRD volumes in {root / images_dir} and {root / labels_dir}",
         )
         refs += [
-            CaseRef(nifti_stem(i), str(i), (str(m),), volume=True, split=split, group=nifti_stem(i))
+            CaseRef(volume_stem(i), str(i), (str(m),), volume=True, split=split, group=volume_stem(i))
             for i, m in pairs
         ]
     if not refs:
-        raise FileNotFoundError(f"{root}: no imagesTr/ and labelsTr/ NIfTI volumes found")
+        raise FileNotFoundError(f"{root}: no imagesTr/ and labelsTr/ NIfTI or NRRD volumes found")
     return refs
 
 

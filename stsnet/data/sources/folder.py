@@ -1,7 +1,7 @@
 """Your own data: `images/` + `masks/` with matching stems (2D), or `imagesTr/` + `labelsTr/` (3D).
 
-2D images may be PNG, JPEG, BMP or TIFF; masks follow the mask rule of `stsnet.data.io`. Volumes
-are converted to 2.5D slices like SCCM-2022.
+2D images may be PNG, JPEG, BMP or TIFF; masks follow the mask rule of `stsnet.data.io` (binary,
+or class indices with `multiclass`). Volumes (NIfTI or NRRD) are converted to 2.5D slices like SCCM-2022.
 """
 
 from __future__ import annotations
