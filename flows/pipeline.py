@@ -97,22 +97,10 @@ def pipeline(
     store = run(amplify, converted=converted, amplification=amplification, root=root)
     trained = run(train, store=store, model=model, training=training, scaling=scaling)
     evaluation = run(evaluate, trained=trained, store=store, root=root)
-    tags = {
-        "stsnet.dataset": dataset.name,
-        "stsnet.model": model.name,
-        "stsnet.amplification": amplification.method,
-        "stsnet.seed": str(training.seed),
-    }
+    params, tags = tracking.run_params_and_tags(dataset, amplification, model, training, scaling)
+    params["store"] = store.location
     if benchmark_id:
         tags["stsnet.benchmark_id"] = benchmark_id
-    params = {
-        "dataset": dataset.model_dump(mode="json"),
-        "amplification": amplification.model_dump(mode="json"),
-        "model": model.model_dump(mode="json"),
-        "training": training.model_dump(mode="json"),
-        "scaling": scaling.model_dump(mode="json"),
-        "store": store.location,
-    }
     registered = run(
         register,
         trained=trained,

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from pydantic import BaseModel
 
 from stsnet.figures import learning_curve
 from stsnet.paths import DEFAULT_DATA_ROOT, data_root
@@ -89,6 +90,31 @@ def registered_name(model: str, dataset: str, pattern: str | None = None) -> str
     if pattern is None:
         pattern = "stsnet-{dataset}" if model == "sts-net" else "{model}-{dataset}"
     return pattern.format(model=model, dataset=dataset)
+
+
+def run_params_and_tags(
+    dataset: BaseModel,
+    amplification: BaseModel,
+    model: BaseModel,
+    training: BaseModel,
+    scaling: BaseModel,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The params and `stsnet.*` tags of a training run, the same for a CLI run and a flow run so the
+    two compare field for field in MLflow (settings objects: `stsnet.config`)."""
+    params = {
+        "dataset": dataset.model_dump(mode="json"),
+        "amplification": amplification.model_dump(mode="json"),
+        "model": model.model_dump(mode="json"),
+        "training": training.model_dump(mode="json"),
+        "scaling": scaling.model_dump(mode="json"),
+    }
+    tags = {
+        "stsnet.dataset": params["dataset"]["name"],
+        "stsnet.model": params["model"]["name"],
+        "stsnet.amplification": params["amplification"]["method"],
+        "stsnet.seed": str(params["training"]["seed"]),
+    }
+    return params, tags
 
 
 def run_location(run_id: str) -> dict[str, str]:

@@ -9,30 +9,19 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from typing import Any
 
 from prefect import task
 from prefect.tasks import exponential_backoff
-from pydantic import BaseModel, ConfigDict
 
 from stsnet.config import ModelSettings, ScalingSettings, TrainingSettings
 from stsnet.data.stages import StageOutput
 from stsnet.storage import exists
+from stsnet.train.launcher import TrainResult, launch
 from tasks.caching import TRAIN_CODE, code_policy, code_version
 
 
-class TrainedModel(BaseModel):
-    """A finished training run: where its checkpoints are and how it went."""
-
-    model_config = ConfigDict(frozen=True)
-
-    run_name: str
-    storage_path: str
-    best_checkpoint: str
-    latest_checkpoint: str
-    epochs_done: int
-    best_metric: float
-    history: list[dict[str, Any]]
+class TrainedModel(TrainResult):
+    """A finished training run (the task's persisted result), which knows whether it is still usable."""
 
     def present(self) -> bool:
         """Whether the best checkpoint is still there."""
@@ -113,17 +102,7 @@ def train(
     store: StageOutput, model: ModelSettings, training: TrainingSettings, scaling: ScalingSettings
 ) -> TrainedModel:
     """Train `model` on the prepared store with Ray Train or in process (resuming the run if it exists)."""
-    from stsnet.train.launcher import launch
-
     runtime = local_ray() if scaling.launcher == "ray" else nullcontext()
     with runtime:
         result = launch(store.location, model, training, scaling, run_name(store, model, training, scaling))
-    return TrainedModel(
-        run_name=result.run_name,
-        storage_path=result.storage_path,
-        best_checkpoint=result.best_checkpoint,
-        latest_checkpoint=result.latest_checkpoint,
-        epochs_done=result.epochs_done,
-        best_metric=result.best_metric,
-        history=result.history,
-    )
+    return TrainedModel(**result.model_dump())

@@ -68,7 +68,12 @@ def run(args: argparse.Namespace) -> int:
         )
         model = ModelSettings(name=args.model)
         training = TrainingSettings(**{k: v for k, v in training_fields.items() if v is not None})
-        scaling = ScalingSettings(num_workers=args.workers, use_gpu=args.gpu, storage_path=args.storage)
+        scaling = ScalingSettings(
+            num_workers=args.workers,
+            use_gpu=args.gpu,
+            storage_path=args.storage,
+            launcher="in-process" if args.in_process else "ray",
+        )
     except ValidationError as error:
         fields = (f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
         raise ValueError("; ".join(fields)) from None
@@ -79,7 +84,6 @@ def run(args: argparse.Namespace) -> int:
         training,
         scaling,
         run_name=args.run_name,
-        use_ray=not args.in_process,
         register_as=args.register_as,
     )
     if args.json:

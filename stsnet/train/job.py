@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict
 from typing import Any
 
 from stsnet.config.data import AmplificationSettings, DatasetSettings
@@ -18,8 +17,14 @@ from stsnet.data.store import prepare_dataset
 from stsnet.evaluate import FIGURE_FILE, SUMMARY_FILE, evaluate
 from stsnet.paths import data_root
 from stsnet.storage import is_remote, join
-from stsnet.tracking import log_training_run, register_model, registered_name, run_location
-from stsnet.train.launcher import absolute_store, train, train_in_process
+from stsnet.tracking import (
+    log_training_run,
+    register_model,
+    registered_name,
+    run_location,
+    run_params_and_tags,
+)
+from stsnet.train.launcher import absolute_store, launch
 
 
 def default_run_name(dataset: DatasetSettings, model: ModelSettings) -> str:
@@ -34,7 +39,6 @@ def training_job(
     training: TrainingSettings,
     scaling: ScalingSettings,
     run_name: str | None = None,
-    use_ray: bool = True,
     register_as: str | None = None,
     tags: dict[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -42,29 +46,13 @@ def training_job(
     prepared = prepare_dataset(dataset, amplification)
     store = absolute_store(prepared.dataset.location)
     run_name = run_name or default_run_name(dataset, model)
-    if use_ray:
-        result = train(store, model, training, scaling, run_name)
-    else:
-        result = train_in_process(store, model, training, run_name, scaling.storage_path)
+    result = launch(store, model, training, scaling, run_name)
     local_root = data_root() if not is_remote(data_root()) else ".stsnet"
     evaluation_dir = os.path.abspath(join(local_root, "evaluations", run_name))
     summary = evaluate(result.best_checkpoint, store, evaluation_dir)
-    params = {
-        "dataset": dataset.model_dump(mode="json"),
-        "amplification": amplification.model_dump(mode="json"),
-        "model": model.model_dump(mode="json"),
-        "training": training.model_dump(mode="json"),
-        "scaling": scaling.model_dump(mode="json"),
-        "run": {"name": run_name, "store": store, "checkpoint": result.best_checkpoint},
-    }
-    run_tags = {
-        "stsnet.dataset": dataset.name,
-        "stsnet.model": model.name,
-        "stsnet.amplification": amplification.method,
-        "stsnet.seed": str(training.seed),
-        "stsnet.run_name": run_name,
-        **(tags or {}),
-    }
+    params, run_tags = run_params_and_tags(dataset, amplification, model, training, scaling)
+    params["run"] = {"name": run_name, "store": store, "checkpoint": result.best_checkpoint}
+    run_tags.update({"stsnet.run_name": run_name, **(tags or {})})
     run_id = log_training_run(
         f"stsnet-{dataset.name}",
         params,
@@ -82,7 +70,7 @@ def training_job(
     return {
         "run_name": run_name,
         "store": store,
-        "training": {k: v for k, v in asdict(result).items() if k != "history"},
+        "training": result.model_dump(exclude={"history"}),
         "epochs": result.history,
         "test": summary["paper"],
         "pooled_dice": summary["pooled_dice"],

@@ -9,8 +9,9 @@ without training. Worker failures restart the worker group from the latest check
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from stsnet.config.model import ModelSettings
 from stsnet.config.scaling import ScalingSettings
@@ -22,9 +23,13 @@ from stsnet.train.local import LocalSession
 from stsnet.train.worker import FailOnce, train_worker, worker_config
 
 
-@dataclass
-class TrainResult:
-    """Where a run's checkpoints are and what it achieved; checkpoint paths name `checkpoint.pt` files."""
+class TrainResult(BaseModel):
+    """Where a run's checkpoints are and what it achieved; checkpoint paths name `checkpoint.pt` files.
+
+    A pydantic model so that orchestration can persist it as it is (see `tasks.training`).
+    """
+
+    model_config = ConfigDict(frozen=True)
 
     run_name: str
     storage_path: str
@@ -33,7 +38,7 @@ class TrainResult:
     epochs_done: int
     best_metric: float
     history: list[dict[str, Any]]
-    replica_digests: list[str] = field(default_factory=list)
+    replica_digests: list[str] = Field(default_factory=list)
 
 
 def default_storage_path(storage_path: str | None = None) -> str:
