@@ -20,6 +20,7 @@ def conv_bn_act(
     norm: bool = True,
     act: type[nn.Module] | None = nn.ReLU,
     groups: int = 1,
+    norm_eps: float = 1e-5,
 ) -> nn.Sequential:
     """A padded ("same") conv, optionally followed by BatchNorm and an activation."""
     layers: list[nn.Module] = [
@@ -34,7 +35,7 @@ def conv_bn_act(
         )
     ]
     if norm:
-        layers.append(nn.BatchNorm2d(out_ch))
+        layers.append(nn.BatchNorm2d(out_ch, eps=norm_eps))
     if act is not None:
         layers.append(act(inplace=True) if act in (nn.ReLU, nn.SiLU) else act())
     return nn.Sequential(*layers)

@@ -22,6 +22,7 @@ from stsnet.models.baselines.blocks import (
     assemble_output,
     check_config,
     check_input,
+    conv_bn_act,
     resize,
     reverse_attention,
 )
@@ -33,20 +34,9 @@ WIDTH = 32
 
 
 def conv_prelu(in_ch: int, out_ch: int, kernel: int = 3, dilation: int = 1, groups: int = 1) -> nn.Sequential:
-    """Bias-free conv + BN(eps 1e-3) + PReLU, CaraNet's basic layer."""
-    return nn.Sequential(
-        nn.Conv2d(
-            in_ch,
-            out_ch,
-            kernel,
-            padding=dilation * (kernel // 2),
-            dilation=dilation,
-            groups=groups,
-            bias=False,
-        ),
-        nn.BatchNorm2d(out_ch, eps=1e-3),
-        nn.PReLU(out_ch),
-    )
+    """Bias-free conv + BN(eps 1e-3) + per-channel PReLU, CaraNet's basic layer."""
+    layers = conv_bn_act(in_ch, out_ch, kernel, dilation, act=None, groups=groups, norm_eps=1e-3)
+    return nn.Sequential(*layers, nn.PReLU(out_ch))
 
 
 class ChannelFeaturePyramid(nn.Module):
