@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import io
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from pydantic import BaseModel, ConfigDict
@@ -16,6 +18,7 @@ from stsnet.storage import exists, join
 from tasks.caching import EVALUATE_CODE, code_policy
 from tasks.training import TrainedModel
 
+PREVIEW_WIDTH = 960
 PAPER_COLUMNS = ("mdice", "miou", "jaccard", "recall", "precision")
 
 
@@ -49,6 +52,17 @@ def evaluate(trained: TrainedModel, store: StageOutput, root: str) -> Evaluation
     return evaluation
 
 
+def preview_data_uri(figure: Path, width: int = PREVIEW_WIDTH) -> str:
+    """The figure as an inline JPEG at most `width` px wide: Prefect refuses events over 1.5 MB, and
+    the full-size PNG stays on disk beside the metrics."""
+    with Image.open(figure) as image:
+        preview = image.convert("RGB")
+    preview.thumbnail((width, width * 4))
+    encoded = io.BytesIO()
+    preview.save(encoded, "JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(encoded.getvalue()).decode()
+
+
 def publish_artifacts(evaluation: Evaluation, run: str) -> None:
     """The metrics table, and the figure inlined in markdown (the UI shows no local file by path)."""
     key = "".join(c if c.isalnum() else "-" for c in run.lower())
@@ -60,9 +74,8 @@ def publish_artifacts(evaluation: Evaluation, run: str) -> None:
     )
     figure = Path(evaluation.output_dir) / "figure.png"
     if figure.exists():
-        encoded = base64.b64encode(figure.read_bytes()).decode()
         create_markdown_artifact(
             key=f"figure-{key}"[:100],
-            markdown=f"### {run}\n\n![predictions](data:image/png;base64,{encoded})\n\n`{figure}`",
+            markdown=f"### {run}\n\n![predictions]({preview_data_uri(figure)})\n\n`{figure}`",
             description=f"Test images, ground truth and predictions of {run}",
         )
