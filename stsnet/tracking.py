@@ -269,7 +269,7 @@ class SegmentationModel(_pyfunc_base()):
 
         self.model = load_model(context.artifacts["weights"])
 
-    def predict(self, context, model_input, params=None):
+    def predict(self, context, model_input: np.ndarray, params=None) -> np.ndarray:
         from stsnet.inference import predict_labels
         from stsnet.train.numerics import choose_numerics
 
