@@ -1,4 +1,4 @@
-"""Segment new data with a trained model: a NIfTI volume -> a mask volume, or PNG/JPG images -> masks.
+"""Segment new data with a trained model: a NIfTI/NRRD volume -> a NIfTI mask, or PNG/JPG images -> masks.
 
 `load_model(uri)` takes `models:/name@alias` (or `models:/name/version`), `runs:/<id>/model`, or a
 checkpoint / model file (local or s3://); the network is rebuilt in code from its config and the
@@ -21,9 +21,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from stsnet.data.io import read_image_2d
+from stsnet.data.io import read_image_2d, read_volume
 from stsnet.data.resample import resize_image, resize_labels
 from stsnet.data.slices import reassemble_volume, volume_to_slices
+from stsnet.data.sources.base import VOLUME_SUFFIXES
 from stsnet.inference import predict_labels
 from stsnet.models.registry import model_from_payload
 from stsnet.storage import download, exists, filesystem, is_remote
@@ -54,7 +55,7 @@ def segment(
     batch_size: int = 8,
     progress: TextIO | None = sys.stderr,
 ) -> dict[str, Any]:
-    """Segment a NIfTI volume (-> a NIfTI mask on its grid) or a folder of PNG/JPG (-> PNG masks)."""
+    """Segment a NIfTI or NRRD volume (-> a NIfTI mask on its grid) or a folder of PNG/JPG (-> PNG masks)."""
     with tempfile.TemporaryDirectory(prefix="stsnet-predict-") as scratch:
         local_input = Path(download(input_path, Path(scratch) / "input")) if is_remote(input_path) else None
         source = local_input or Path(input_path)
@@ -63,10 +64,15 @@ def segment(
         staged = Path(scratch) / "output"
         if source.is_dir():
             summary = _segment_images(model, source, staged, batch_size, progress)
-        elif source.name.endswith((".nii", ".nii.gz")):
+        elif source.name.endswith(VOLUME_SUFFIXES):
+            if not output_path.endswith((".nii", ".nii.gz")):
+                raise ValueError(f"{output_path}: a volume's mask is written as NIfTI (.nii or .nii.gz)")
             summary = _segment_volume(model, source, staged, output_path, batch_size, progress)
         else:
-            raise ValueError(f"{input_path}: expected a .nii/.nii.gz volume or a folder of PNG/JPG images")
+            raise ValueError(
+                f"{input_path}: expected a NIfTI/NRRD volume ({', '.join(VOLUME_SUFFIXES)}) "
+                "or a folder of PNG/JPG images"
+            )
         _publish(staged, output_path)
     return {"input": input_path, "output": output_path, **summary}
 
@@ -74,13 +80,8 @@ def segment(
 def _segment_volume(
     model: torch.nn.Module, path: Path, staged: Path, output_path: str, batch_size: int, progress
 ) -> dict[str, Any]:
-    try:
-        image = nib.load(path)
-        volume = np.asarray(image.dataobj, dtype=np.float32)
-    except Exception as error:
-        raise ValueError(f"{path}: not a readable NIfTI volume ({error})") from None
-    if volume.ndim != 3:
-        raise ValueError(f"{path}: expected a 3D volume (X×Y×Z), got {volume.ndim}D shape {volume.shape}")
+    image = read_volume(path)
+    volume = np.asarray(image.dataobj)
     facts = getattr(model, "stsnet_input", {})
     side = int(facts.get("side") or DEFAULT_SIDE)
     slices, _ = volume_to_slices(

@@ -1,4 +1,4 @@
-"""Segment a NIfTI volume or a folder of PNG/JPG images with a trained or registered model.
+"""Segment a NIfTI or NRRD volume or a folder of PNG/JPG images with a trained or registered model.
 
 `--model` takes models:/NAME@ALIAS (e.g. models:/stsnet-sccm2022@champion), runs:/ID/model, or a
 checkpoint file. A volume gives a mask volume with the input's affine and header; a folder gives
@@ -15,7 +15,9 @@ from stsnet.predict import load_model, segment
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="models:/NAME@ALIAS, runs:/ID/model, or a checkpoint")
-    parser.add_argument("--input", required=True, help=".nii/.nii.gz volume or a folder of images (or s3://)")
+    parser.add_argument(
+        "--input", required=True, help="NIfTI or NRRD volume, or a folder of images (or s3://)"
+    )
     parser.add_argument("--output", required=True, help="mask volume (.nii.gz) or mask folder (or s3://)")
     parser.add_argument("--batch-size", type=int, default=8, help="slices or images per forward pass")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

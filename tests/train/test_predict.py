@@ -1,4 +1,4 @@
-"""`stsnet predict`: a NIfTI volume gives a mask on its grid; bad inputs fail clearly and write nothing."""
+"""`stsnet predict`: a NIfTI or NRRD volume gives a mask on its grid; bad inputs fail, writing nothing."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ def test_predict_on_a_volume_keeps_its_shape_and_affine(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    ("shape", "message"), [((40, 36), "expected a 3D volume"), ((40, 36, 5, 2), "got 4D")]
+    ("shape", "message"),
+    [((40, 36), "expected a 3D volume"), ((40, 36, 5, 2), "got shape (40, 36, 5, 2)")],
 )
 def test_a_2d_or_4d_nifti_is_refused_without_output(tmp_path, capsys, shape, message):
     checkpoint = model_checkpoint(tmp_path / "model.pt")
@@ -93,3 +94,30 @@ def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
     (tmp_path / "notes.pt").write_text("not a checkpoint")
     with pytest.raises(ValueError, match=r"notes.pt: not a readable stsnet checkpoint"):
         load_model(str(tmp_path / "notes.pt"))
+
+
+def test_an_nrrd_volume_gives_the_same_mask_as_its_nifti_twin(tmp_path, capsys):
+    nrrd = pytest.importorskip("nrrd")
+    checkpoint = model_checkpoint(tmp_path / "model.pt")
+    data = np.random.default_rng(1).uniform(0, 500, size=(40, 36, 5)).astype(np.float32)
+    lps = np.diag([-1.0, -1.0, 1.0])  # Slicer writes LPS; the mask comes out in nibabel's RAS
+    header = {
+        "space": "left-posterior-superior",
+        "space directions": lps @ AFFINE[:3, :3],
+        "space origin": lps @ AFFINE[:3, 3],
+    }
+    nrrd.write(str(tmp_path / "scan.nrrd"), data, header, index_order="F")
+    nib.save(nib.Nifti1Image(data, AFFINE), tmp_path / "scan.nii.gz")
+
+    masks = {}
+    for name in ("scan.nrrd", "scan.nii.gz"):
+        output = tmp_path / f"{name}.mask.nii.gz"
+        arguments = ["--model", str(checkpoint), "--input", str(tmp_path / name), "--output", str(output)]
+        assert main(["predict", *arguments]) == 0
+        masks[name] = nib.load(output)
+
+    np.testing.assert_allclose(masks["scan.nrrd"].affine, AFFINE)
+    assert np.array_equal(np.asarray(masks["scan.nrrd"].dataobj), np.asarray(masks["scan.nii.gz"].dataobj))
+    arguments = ["--model", str(checkpoint), "--input", str(tmp_path / "scan.nrrd")]
+    assert main(["predict", *arguments, "--output", str(tmp_path / "mask.nrrd")]) == 2
+    assert "written as NIfTI" in capsys.readouterr().err and not (tmp_path / "mask.nrrd").exists()
