@@ -29,6 +29,11 @@ class ScalingSettings(BaseModel):
     checkpoints_to_keep: int = Field(
         2, ge=1, le=100, description="Checkpoints kept (the best by validation and the latest always)."
     )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "WARNING",
+        description="Level of Ray Train's log lines and of the training workers' root logger "
+        "(resource requests, checkpoint reports); the per-epoch progress lines show at any level.",
+    )
     launcher: Literal["ray", "in-process"] = Field(
         "ray",
         description="Ray Train (default), or the same loop in the calling process: one worker, no Ray "

@@ -77,7 +77,7 @@ def train(
     `fail_once` is a fault drill (see `FailOnce`).
     """
     import ray
-    from ray.train import CheckpointConfig, FailureConfig, RunConfig
+    from ray.train import CheckpointConfig, FailureConfig, LoggingConfig, RunConfig
     from ray.train.torch import TorchTrainer
 
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -89,13 +89,17 @@ def train(
         path, filesystem = _ray_storage(storage)
         trainer = TorchTrainer(
             _ray_entry(),
-            train_loop_config=worker_config(absolute_store(store), model, training, fail_once),
+            train_loop_config={
+                **worker_config(absolute_store(store), model, training, fail_once),
+                "log_level": scaling.log_level,
+            },
             scaling_config=_scaling_config(scaling),
             run_config=RunConfig(
                 name=run_name,
                 storage_path=path,
                 storage_filesystem=filesystem,
                 failure_config=FailureConfig(max_failures=scaling.max_failures),
+                logging_config=LoggingConfig(log_level=scaling.log_level),
                 checkpoint_config=CheckpointConfig(
                     num_to_keep=scaling.checkpoints_to_keep,
                     checkpoint_score_attribute="score",

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import torch
 from torch.utils.data import DataLoader
@@ -29,6 +30,9 @@ class LocalSession:
 
     def __init__(self, run_dir: str, keep: int = 2) -> None:
         self.run_dir, self.keep = run_dir, keep
+
+    def progress_stream(self) -> TextIO:
+        return sys.stdout
 
     def device(self) -> torch.device | None:
         return None

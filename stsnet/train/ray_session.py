@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import ray.train
 import ray.train.torch
@@ -24,6 +26,11 @@ class RaySession:
         context = ray.train.get_context()
         self.rank = context.get_world_rank()
         self.world_size = context.get_world_size()
+
+    def progress_stream(self) -> TextIO:
+        """The process's own stdout, which Ray forwards to the driver: Ray Train patches `print` to
+        `sys.stdout` to also log each line, which would show every epoch line twice."""
+        return sys.__stdout__
 
     def device(self) -> torch.device:
         return ray.train.torch.get_device()
@@ -65,6 +72,11 @@ class RaySession:
 
 
 def ray_train_loop(config: dict[str, Any]) -> None:
-    """The `train_loop_per_worker` of the TorchTrainer."""
+    """The `train_loop_per_worker` of the TorchTrainer.
+
+    The worker's root logger takes `ScalingSettings.log_level`: Ray Train logs a line per report
+    through it (under a logger named by file path, which its own level setting does not reach).
+    """
+    logging.getLogger().setLevel(config["log_level"])
     torch.set_num_threads(threads_per_worker(ray.train.get_context().get_local_world_size()))
     train_worker(config, RaySession())

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 import torch
 from torch.utils.data import DataLoader
@@ -48,6 +47,8 @@ class Session(Protocol):
 
     rank: int
     world_size: int
+
+    def progress_stream(self) -> TextIO: ...
 
     def device(self) -> torch.device | None: ...
 
@@ -143,7 +144,7 @@ def train_worker(config: dict[str, Any], session: Session) -> TrainState:
             }
         session.report(metrics, payload, progress)
 
-    log = sys.stdout if session.rank == 0 else None
+    log = session.progress_stream() if session.rank == 0 else None
     return fit(
         model,
         train_loader,
