@@ -52,11 +52,12 @@ class ModelTester:
         model.eval()
         x = torch.randn(1, 1, *self.size)
         with torch.no_grad():
+            # oneDNN may pick another convolution algorithm for a later call or a rebuilt module:
+            # equal up to float rounding (dropout or batch statistics would differ by far more).
             first, second = model(x), model(x)
-            torch.testing.assert_close(first, second)
+            torch.testing.assert_close(first, second, rtol=1e-4, atol=1e-4)
             save_model(model, tmp_path / "m.pt")
             rebuilt = load_model_file(tmp_path / "m.pt").eval()
-            # A rebuilt module may get another CPU convolution algorithm: equal up to float rounding.
             torch.testing.assert_close(rebuilt(x), first, rtol=1e-4, atol=1e-4)
 
     def test_wrong_channel_count_is_rejected(self, model: torch.nn.Module) -> None:
