@@ -63,3 +63,9 @@ def write_image_pairs(
         image, mask = image_and_mask(index)
         save_png(images / f"{name}{image_suffix}", image)
         save_png(masks / f"{mask_name(name)}.png", mask)
+
+
+def assert_nothing_left(root: Path) -> None:
+    """No store, no temporary store, no scratch files under the data root."""
+    for folder in (root / "prepared", root / "cache"):
+        assert not folder.exists() or not any(folder.iterdir()), list(folder.iterdir())

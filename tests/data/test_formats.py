@@ -15,6 +15,7 @@ from stsnet.data.io import read_label_volume, read_mask_2d, read_volume
 from stsnet.data.sources.base import CaseRef, load_case
 from stsnet.data.store import prepare_dataset
 from tests.data.helpers import (
+    assert_nothing_left,
     image_and_mask,
     save_png,
     save_volume,
@@ -22,7 +23,6 @@ from tests.data.helpers import (
     write_image_pairs,
     write_nnunet,
 )
-from tests.data.test_store import assert_nothing_left
 
 # Axis 0 runs along LPS y and axis 1 along LPS x, so a transposed or unflipped affine shows.
 OBLIQUE_GRID = {

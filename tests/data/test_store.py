@@ -16,6 +16,7 @@ from stsnet.cli import main
 from stsnet.config.data import AmplificationSettings, DatasetSettings
 from stsnet.data.store import prepare_dataset
 from tests.data.helpers import (
+    assert_nothing_left,
     image_and_mask,
     save_png,
     save_volume,
@@ -173,12 +174,6 @@ def test_bad_input_is_named_and_leaves_no_store(tmp_path: Path, problem: str) ->
         )
     assert expected in str(error.value)
     assert_nothing_left(tmp_path / "s")
-
-
-def assert_nothing_left(root: Path) -> None:
-    """No store, no temporary store, no scratch files under the data root."""
-    for folder in (root / "prepared", root / "cache"):
-        assert not folder.exists() or not any(folder.iterdir()), list(folder.iterdir())
 
 
 @pytest.mark.parametrize("member", ["../evil.png", "/abs/evil.png", "images/../../evil.png"])
