@@ -26,7 +26,7 @@ from stsnet.data.amplify import lesion_centre, plan_amplification, resolve_thres
 from stsnet.data.convert import convert_case
 from stsnet.data.sources import get_source
 from stsnet.data.sources.synthetic import SyntheticVolumeSpec, write_synthetic_volumes
-from stsnet.data.store import prepare_dataset, worker_pool
+from stsnet.data.store import allocate_split, prepare_dataset, worker_pool
 
 
 def _load_with_nibabel(image: str, label: str) -> int:
@@ -86,19 +86,16 @@ def bench_amplification(work: Path, images: int, workers: int, repeats: int) -> 
     source_images, source_masks = store.arrays("train")
     pixels = (source_masks > 0).sum(axis=(1, 2))
     settings = AmplificationSettings(method="method4", thresholds="fixed", n1=int(pixels.max()) + 1)
-    centres = np.array([lesion_centre(m > 0) for m in source_masks])
+    centres = np.array([lesion_centre(m) for m in source_masks])
     operations = plan_amplification(pixels, centres, 512, settings, resolve_thresholds(settings, pixels))
     total = len(pixels) + len(operations)
 
     def fresh_arrays(name: str) -> tuple[str, str]:
-        image_path, mask_path = work / f"{name}.images.npy", work / f"{name}.masks.npy"
-        out = np.lib.format.open_memmap(image_path, "w+", np.uint8, (total, 3, 512, 512))
-        out[: len(pixels)] = source_images
-        masks = np.lib.format.open_memmap(mask_path, "w+", np.uint8, (total, 512, 512))
-        masks[: len(pixels)] = source_masks
-        out.flush()
+        images, masks = allocate_split(work, name, total, 512)
+        images[: len(pixels)], masks[: len(pixels)] = source_images, source_masks
+        images.flush()
         masks.flush()
-        return str(image_path), str(mask_path)
+        return images.filename, masks.filename
 
     chunk = max(len(operations) // (4 * workers), 1)
     starts = list(range(0, len(operations), chunk))

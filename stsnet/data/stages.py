@@ -41,6 +41,7 @@ from stsnet.data.store import (
     _build_folder,
     _publish,
     _rename_into_place,
+    allocate_split,
     open_prepared,
     prepare_dataset,
     worker_pool,
@@ -184,16 +185,11 @@ def _amplified_store(
     train_rows = source.manifest("train")
     images, masks = source.arrays("train")
     pixels = np.array([r["lesion_pixels"] for r in train_rows], dtype=np.int64)
-    centres = np.array([lesion_centre(m > 0) for m in masks], dtype=np.float64).reshape(-1, 2)
+    centres = np.array([lesion_centre(m) for m in masks], dtype=np.float64).reshape(-1, 2)
     thresholds = resolve_thresholds(amplification, pixels) if len(train_rows) else None
     operations = plan_amplification(pixels, centres, side, amplification, thresholds) if thresholds else []
     total = len(train_rows) + len(operations)
-    out_images = np.lib.format.open_memmap(
-        build / "train.images.npy", mode="w+", dtype=np.uint8, shape=(total, *images.shape[1:])
-    )
-    out_masks = np.lib.format.open_memmap(
-        build / "train.masks.npy", mode="w+", dtype=np.uint8, shape=(total, *masks.shape[1:])
-    )
+    out_images, out_masks = allocate_split(build, "train", total, side)
     out_images[: len(train_rows)] = images
     out_masks[: len(train_rows)] = masks
     out_images.flush()

@@ -314,14 +314,20 @@ def _row(split, index, case, group, slice_index, pixels, operation, source) -> M
     )
 
 
-def _write_split(build: Path, split: str, members: Sequence[ConvertedCase], side: int, total: int) -> None:
-    """Allocate the split's arrays for `total` rows and copy the converted cases into the first rows."""
+def allocate_split(build: Path, split: str, total: int, side: int) -> tuple[np.ndarray, np.ndarray]:
+    """The split's image and mask files for `total` rows, memory-mapped for writing."""
     images = np.lib.format.open_memmap(
         build / f"{split}.images.npy", mode="w+", dtype=np.uint8, shape=(total, CHANNELS, side, side)
     )
     masks = np.lib.format.open_memmap(
         build / f"{split}.masks.npy", mode="w+", dtype=np.uint8, shape=(total, side, side)
     )
+    return images, masks
+
+
+def _write_split(build: Path, split: str, members: Sequence[ConvertedCase], side: int, total: int) -> None:
+    """Allocate the split's arrays for `total` rows and copy the converted cases into the first rows."""
+    images, masks = allocate_split(build, split, total, side)
     row = 0
     for case in members:
         part_images = np.load(case.part + ".images.npy", mmap_mode="r")
